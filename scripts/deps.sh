@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Berth needs to build and test, when they are missing.
+#   clang, zlib1g-dev: the NativeAOT linker; build-essential: spawn.c
+#   busybox-static: the test and demo container image; jq: bundle edits in scripts
+# BENCH=1 adds what bench/runtime.sh compares against: runc, crun, hyperfine, time.
+set -euo pipefail
+pkgs=(clang zlib1g-dev build-essential busybox-static jq)
+[ "${BENCH:-0}" = 1 ] && pkgs+=(runc crun hyperfine time)
+missing=()
+for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,38 @@
+using Berth.Cli.Runtime;
+using Berth.Runtime.Init;
+
+namespace Berth.Cli;
+
+/// <summary>
+/// The one berth executable, multi-call: `berth runtime …` (or the same binary called through a
+/// symlink named berth-runtime) is the OCI runtime; `berth init` is a container's init stage.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        Berth.Linux.StartupTrace.Mark("main");
+        // The init stage is on every container's start path: no command-line parsing for it.
+        if (args is ["init"]) return InitStage.Run();
+
+        string invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
+        if (invokedAs == "berth-runtime") return RuntimeCli.Run(args);
+        if (args.Length > 0 && args[0] == "runtime") return RuntimeCli.Run(args[1..]);
+        return TopLevel(args);
+    }
+
+    private static int TopLevel(string[] args)
+    {
+        if (args is ["--version"] or ["version"])
+        {
+            Console.WriteLine($"berth version {Version}");
+            return 0;
+        }
+        Console.Error.WriteLine(args.Length == 0
+            ? "usage: berth runtime <command> [options]   (berth runtime --help lists the commands)"
+            : $"berth: unknown command \"{args[0]}\" (try: berth runtime --help)");
+        return args.Length == 0 ? 0 : 125;
+    }
+
+    public static string Version => typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

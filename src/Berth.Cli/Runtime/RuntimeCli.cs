@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Berth.Linux;
+using Berth.Oci;
+using Berth.Runtime;
+using Berth.Runtime.Process;
+
+namespace Berth.Cli.Runtime;
+
+/// <summary>`berth runtime`: runc's command-line contract (global options, verbs, exit codes).</summary>
+public static class RuntimeCli
+{
+    public static readonly Option<string> RootOption = new("--root")
+    {
+        Description = "root directory for storage of container state (tmpfs recommended)",
+        DefaultValueFactory = _ => "/run/berth/runtime",
+        Recursive = true,
+    };
+    public static readonly Option<string?> LogOption = new("--log") { Description = "log file path (default: stderr only)", Recursive = true };
+    public static readonly Option<string> LogFormatOption = new("--log-format")
+    {
+        Description = "log format: text or json", DefaultValueFactory = _ => "text", Recursive = true,
+    };
+    public static readonly Option<bool> DebugOption = new("--debug") { Description = "debug output in the log", Recursive = true };
+    // Accepted for compatibility with tools that pass them to runc; they change nothing here.
+    private static readonly Option<bool> SystemdCgroupOption = new("--systemd-cgroup") { Recursive = true, Hidden = true };
+    private static readonly Option<string?> CriuOption = new("--criu") { Recursive = true, Hidden = true };
+    private static readonly Option<string?> RootlessOption = new("--rootless") { Recursive = true, Hidden = true };
+
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("berth runtime: an OCI runtime with runc's command-line contract")
+        {
+            RootOption, LogOption, LogFormatOption, DebugOption, SystemdCgroupOption, CriuOption, RootlessOption,
+            CreateCommand.Build(), StartCommand.Build(), RunCommand.Build(), StateCommand.Build(), KillCommand.Build(),
+            DeleteCommand.Build(), ListCommand.Build(), ExecCommand.Build(), PsCommand.Build(), PauseCommand.Build(),
+            ResumeCommand.Build(), SpecCommand.Build(), FeaturesCommand.Build(), UpdateCommand.Build(), EventsCommand.Build(),
+        };
+        var versionFlag = root.Options.FirstOrDefault(o => o.Name == "--version");
+        _ = versionFlag;
+        args = ExecCommand.SeparateCommand(args);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"berth runtime: {e.Message}");
+            return 1;
+        }
+        return parsed.Invoke();
+    }
+
+    /// <summary>Runs a command body with runc's error convention: one line on stderr (and in --log), exit 1.</summary>
+    public static int Guard(ParseResult p, Func<ContainerRuntime, int> body)
+    {
+        var log = new RuntimeLog(p.GetValue(LogOption), p.GetValue(LogFormatOption) ?? "text", p.GetValue(DebugOption));
+        try
+        {
+            return body(new ContainerRuntime(p.GetValue(RootOption)!));
+        }
+        catch (Exception e) when (e is RuntimeException or SpecException or SyscallException or SpawnException
+                                      or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            log.Error(e.Message);
+            return 1;
+        }
+    }
+}

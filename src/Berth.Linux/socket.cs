@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+#pragma warning disable CS8981 // C struct names kept verbatim
+
+namespace Berth.Linux;
+
+public static partial class Libc
+{
+    public const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1, SCM_RIGHTS = 1;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial int socketpair(int domain, int type, int protocol, int* sv);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct iovec
+    {
+        public void* iov_base;
+        public nuint iov_len;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct msghdr
+    {
+        public void* msg_name;
+        public uint msg_namelen;
+        public iovec* msg_iov;
+        public nuint msg_iovlen;
+        public void* msg_control;
+        public nuint msg_controllen;
+        public int msg_flags;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint recvmsg(int fd, msghdr* msg, int flags);
+
+    /// <summary>Receives one file descriptor sent with SCM_RIGHTS (a console master, a seccomp listener).</summary>
+    public static unsafe int ReceiveFd(int socket, out string name)
+    {
+        byte* data = stackalloc byte[4096];
+        byte* control = stackalloc byte[64];
+        var iov = new iovec { iov_base = data, iov_len = 4096 };
+        var msg = new msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 64 };
+        nint n;
+        while ((n = recvmsg(socket, &msg, SOCK_CLOEXEC /* MSG_CMSG_CLOEXEC has the same value */)) < 0)
+            if (Marshal.GetLastPInvokeError() != Errno.EINTR) Errno.Throw("recvmsg");
+        name = System.Text.Encoding.UTF8.GetString(data, (int)n);
+        // struct cmsghdr { size_t len; int level; int type; } then the data, 8-byte aligned
+        if (msg.msg_controllen < 20 || *(int*)(control + 8) != SOL_SOCKET || *(int*)(control + 12) != SCM_RIGHTS)
+            throw new SyscallException(Errno.EIO, "recvmsg: no file descriptor in the message");
+        return *(int*)(control + 16);
+    }
+}

@@ -1,0 +1,122 @@
+using Berth.Linux;
+using Berth.Oci;
+using Berth.Runtime.Process;
+using Berth.Runtime.Rootfs;
+using static Berth.Linux.Libc;
+
+namespace Berth.Runtime.Init;
+
+/// <summary>
+/// `berth init`: PID 1 of a new container, a freshly executed copy of the berth binary that
+/// spawn.c started inside the container's namespaces and cgroup. It builds the rootfs, lets the
+/// runtime run its hooks, reports "created", waits on the exec fifo for `start`, and then replaces
+/// itself with the container's program through spawn.c's berth_final_exec.
+/// </summary>
+public static class InitStage
+{
+    public const string SyncFdVariable = "_BERTH_SYNC_FD";
+
+    public static int Run()
+    {
+        // No one in the container may open our binary through /proc/1/exe while we run.
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        StartupTrace.Mark("init: main");
+        string? fdText = Environment.GetEnvironmentVariable(SyncFdVariable);
+        if (fdText is null || !int.TryParse(fdText, out int fd))
+        {
+            Console.Error.WriteLine("berth init: not started by the berth runtime");
+            return 1;
+        }
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        using var sync = new SyncChannel(fd);
+        try
+        {
+            var msg = sync.Receive() ?? throw new RuntimeException("runtime closed the sync socket");
+            if (msg.Kind != SyncChannel.Config) throw new RuntimeException($"expected config, got {msg.Kind}");
+            var config = InitConfig.Parse(msg.Payload);
+            var spec = sync.ReceiveBytes() ?? throw new RuntimeException("runtime closed the sync socket");
+            if (spec.Kind != SyncChannel.Spec) throw new RuntimeException($"expected spec, got {spec.Kind}");
+            StartupTrace.Mark("init: config read");
+            return Start(config, OciJson.ParseSpec(spec.Payload), sync);
+        }
+        catch (Exception e)
+        {
+            // Before "created" the runtime reports the error; after it (a failed exec at start) only stderr can.
+            if (sync.Fd >= 0)
+            {
+                try { sync.Send(SyncChannel.Error, e.Message); return 1; } catch (Exception) { }
+            }
+            Console.Error.WriteLine($"berth init: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Start(InitConfig config, Spec spec, SyncChannel sync)
+    {
+        // The runtime sent the config once this process was in the container's cgroup: a cgroup
+        // namespace made now has that cgroup as its root. This thread is the one that execs.
+        // Not dumpable, /proc/self/fd would belong to the host's root, out of reach of a user
+        // namespace's root. There the host binary is out of its reach anyway (CVE-2019-5736).
+        if ((config.NewNamespaces & CLONE_NEWUSER) != 0) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        if ((config.NewNamespaces & CLONE_NEWCGROUP) != 0 && unshare((int)CLONE_NEWCGROUP) < 0) Errno.Throw("unshare cgroup namespace");
+        Oci.Process process = spec.Process ?? throw new RuntimeException("config.json: process is required");
+        var rootfs = new RootfsSetup(config, spec);
+        bool newMountNs = (config.NewNamespaces & CLONE_NEWNS) != 0 || spec.Linux?.Namespaces?.Any(n => n.Type == "mount") == true;
+        StartupTrace.Mark("init: config received");
+        if (newMountNs) rootfs.Prepare();
+        StartupTrace.Mark("init: mounts done");
+
+        // prestart and createRuntime hooks run in the runtime's namespaces; the runtime answers "ok".
+        sync.Send(SyncChannel.Hooks);
+        var reply = sync.Receive();
+        if (reply?.Kind != SyncChannel.Ok) throw new RuntimeException(reply?.Payload is { Length: > 0 } p ? p : "runtime stopped before the hooks ran");
+
+        var state = new State { Id = config.Id, Status = Status.Created, Pid = getpid(), Bundle = config.Bundle, Annotations = spec.Annotations };
+        Hooks.Run(spec.Hooks?.CreateContainer, state, "createContainer");
+
+        if (newMountNs) rootfs.Finish();
+        else if (chroot(config.Rootfs) < 0 || chdir("/") < 0) Errno.Throw($"chroot {config.Rootfs}");
+
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+            File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value);
+        if (spec.Hostname is { Length: > 0 } host && sethostname(host, host.Length) < 0) Errno.Throw("sethostname");
+        if (spec.Domainname is { Length: > 0 } domain && setdomainname(domain, domain.Length) < 0) Errno.Throw("setdomainname");
+
+        var args = process.Args ?? [];
+        if (args.Count == 0) throw new RuntimeException("config.json: process.args must not be empty");
+        var env = process.Env ?? [];
+        string path = ProcessSettings.LookPath(args[0], env)
+            ?? throw new RuntimeException($"exec: \"{args[0]}\": executable file not found in $PATH");
+
+        // The pty is made now so that `create` can hand its master to the console socket.
+        var final = ProcessSettings.Build(process, spec.Linux?.Seccomp, config.ConsoleFd, setsid: true);
+        if (config.ConsoleFd >= 0)
+        {
+            unsafe
+            {
+                int step;
+                if (BerthNative.berth_console(config.ConsoleFd, final.ConsoleRows, final.ConsoleCols, &step) < 0)
+                    throw new SyscallException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError(), BerthNative.StepName(step));
+            }
+            close(config.ConsoleFd);
+            final = ProcessSettings.Build(process, spec.Linux?.Seccomp, consoleSocket: -1, setsid: false);
+        }
+
+        StartupTrace.Mark("init: ready");
+        sync.Send(SyncChannel.Created);
+        sync.Dispose();
+
+        // Blocks until `start` opens the fifo for reading.
+        int fifo = open($"/proc/self/fd/{config.FifoFd}", O_WRONLY | O_CLOEXEC);
+        if (fifo < 0) Errno.Throw("open exec fifo");
+        close(config.FifoFd);
+        WriteAll(fifo, "0"u8, "write exec fifo");
+        close(fifo);
+
+        state.Status = Status.Running;
+        Hooks.Run(spec.Hooks?.StartContainer, state, "startContainer");
+        StartupTrace.Mark("init: exec");
+        Spawner.FinalExec(final, path, args, env);
+        return 127; // FinalExec throws on failure
+    }
+}

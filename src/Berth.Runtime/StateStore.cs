@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Berth.Oci;
+
+namespace Berth.Runtime;
+
+/// <summary>
+/// The runtime's state directory (--root): one folder per container holding state.json, a copy of
+/// its config.json and, while it is "created", the exec fifo. Every write is a temp file + rename.
+/// </summary>
+public sealed partial class StateStore(string root)
+{
+    public string Root { get; } = root;
+
+    public string DirOf(string id) => Path.Combine(Root, id);
+    public string FifoOf(string id) => Path.Combine(Root, id, "exec.fifo");
+
+    [GeneratedRegex(@"^[\w+\-\.]+$")]
+    private static partial Regex IdPattern();
+
+    public static void CheckId(string id)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > 1024 || !IdPattern().IsMatch(id) || id is "." or "..")
+            throw new RuntimeException($"invalid container id \"{id}\": use letters, digits, '_', '+', '-' and '.'");
+    }
+
+    /// <summary>Makes the container's folder; fails if the id is taken.</summary>
+    public string CreateDir(string id)
+    {
+        CheckId(id);
+        Directory.CreateDirectory(Root);
+        string dir = DirOf(id);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+            if (Directory.Exists(dir)) throw new RuntimeException($"container \"{id}\" already exists");
+            Directory.CreateDirectory(dir);
+        }
+        catch (IOException e) { throw new RuntimeException($"container \"{id}\": {e.Message}"); }
+        return dir;
+    }
+
+    public void Save(ContainerRecord record) =>
+        WriteAtomic(Path.Combine(DirOf(record.Id), "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, RuntimeJsonContext.Default.ContainerRecord));
+
+    public void SaveSpec(string id, Spec spec) =>
+        WriteAtomic(Path.Combine(DirOf(id), "config.json"), OciJson.Serialize(spec, OciJsonContext.Default.Spec));
+
+    public ContainerRecord Load(string id)
+    {
+        CheckId(id);
+        string file = Path.Combine(DirOf(id), "state.json");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(file); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new RuntimeException($"container \"{id}\" does not exist", notFound: true);
+        }
+        return JsonSerializer.Deserialize(bytes, RuntimeJsonContext.Default.ContainerRecord)
+            ?? throw new RuntimeException($"container \"{id}\": state.json is empty");
+    }
+
+    public Spec LoadSpec(string id) => OciJson.ParseSpec(File.ReadAllBytes(Path.Combine(DirOf(id), "config.json")));
+
+    public IEnumerable<string> Ids()
+    {
+        if (!Directory.Exists(Root)) return [];
+        return Directory.EnumerateDirectories(Root).Select(Path.GetFileName)
+            .Where(n => n is not null && File.Exists(Path.Combine(Root, n, "state.json"))).Order(StringComparer.Ordinal)!;
+    }
+
+    public void Remove(string id)
+    {
+        string dir = DirOf(id);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> bytes)
+    {
+        string tmp = path + ".tmp";
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            f.Write(bytes);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+/// <summary>An error of the runtime's own making, printed as one line.</summary>
+public sealed class RuntimeException(string message, bool notFound = false) : Exception(message)
+{
+    public bool NotFound { get; } = notFound;
+}

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using Berth.IntegrationTests.Harness;
+
+namespace Berth.IntegrationTests;
+
+[Collection("runtime")]
+public sealed class LifecycleTests
+{
+    [Fact]
+    public void RunReturnsTheContainersExitCodeAndOutput()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sh", "-c", "echo hello from $$; exit 3");
+        var r = s.Run(b);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("hello from 1\n", r.Stdout);
+        Assert.Empty(s.Runtime("list", "-q").Ok().Stdout.Trim());
+    }
+
+    [Fact]
+    public void KilledBySignalGives128PlusSignal()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sh", "-c", "kill -9 $$");
+        Assert.Equal(137, s.Run(b).ExitCode);
+    }
+
+    [Fact]
+    public void CreateStartKillDeleteWalkTheSpecStates()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "1000");
+        string pidFile = Path.Combine(s.Root, "pid");
+        b.Write();
+        string id = s.NewId();
+        s.Runtime("create", "--bundle", b.Dir, "--pid-file", pidFile, id).Ok();
+        Assert.Equal("created", s.Status(id));
+        int pid = s.Pid(id);
+        Assert.Equal(pid.ToString(), File.ReadAllText(pidFile));
+        // While created, the init waits and the user's program has not run yet.
+        Assert.Contains("berth", File.ReadAllText($"/proc/{pid}/cmdline"));
+
+        s.Runtime("start", id).Ok();
+        Assert.Equal("running", s.Status(id));
+        Assert.StartsWith("sleep", File.ReadAllText($"/proc/{pid}/cmdline"));
+        var start2 = s.Runtime("start", id);
+        Assert.Equal(1, start2.ExitCode);
+        Assert.Contains("running", start2.Stderr);
+
+        var refused = s.Runtime("delete", id);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not stopped", refused.Stderr);
+
+        s.Runtime("kill", id, "KILL").Ok();
+        WaitFor(() => s.Status(id) == "stopped");
+        var state = JsonDocument.Parse(s.Runtime("state", id).Ok().Stdout).RootElement;
+        Assert.Equal(0, state.GetProperty("pid").GetInt32());
+        Assert.Equal(b.Dir, state.GetProperty("bundle").GetString());
+
+        s.Runtime("delete", id).Ok();
+        var gone = s.Runtime("state", id);
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Contains("does not exist", gone.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(s.Root, id)));
+    }
+
+    [Fact]
+    public void DeleteForceKillsARunningContainer()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "1000");
+        string id = s.Create(b);
+        s.Runtime("start", id).Ok();
+        int pid = s.Pid(id);
+        s.Runtime("delete", "--force", id).Ok();
+        WaitFor(() => !File.Exists($"/proc/{pid}/stat") || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z"));
+        Assert.Empty(s.Runtime("list", "-q").Ok().Stdout.Trim());
+    }
+
+    [Fact]
+    public void DeleteOfACreatedContainerNeedsNoForce()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("true");
+        string id = s.Create(b);
+        s.Runtime("delete", id).Ok();
+        Assert.Empty(s.Runtime("list", "-q").Ok().Stdout.Trim());
+    }
+
+    [Fact]
+    public void ListShowsContainersAsTableQuietAndJson()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "1000");
+        string id = s.Create(b);
+        Assert.Equal(id, s.Runtime("list", "-q").Ok().Stdout.Trim());
+        string table = s.Runtime("list").Ok().Stdout;
+        Assert.StartsWith("ID", table);
+        Assert.Contains(id, table);
+        Assert.Contains("created", table);
+        var json = JsonDocument.Parse(s.Runtime("list", "--format", "json").Ok().Stdout).RootElement;
+        Assert.Equal(id, json[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public void KillAcceptsNamesAndNumbersAndRefusesBadSignals()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "1000");
+        string id = s.Create(b);
+        s.Runtime("start", id).Ok();
+        var bad = s.Runtime("kill", id, "SIGNOPE");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("invalid signal", bad.Stderr);
+        s.Runtime("kill", id, "15").Ok();
+        WaitFor(() => s.Status(id) == "stopped");
+        var again = s.Runtime("kill", id, "TERM");
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("not running", again.Stderr);
+    }
+
+    [Fact]
+    public void DuplicateAndInvalidIdsAreRefusedWithoutLosingTheFirst()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "1000");
+        string id = s.Create(b);
+        var dup = s.Runtime("create", "--bundle", b.Dir, id);
+        Assert.Equal(1, dup.ExitCode);
+        Assert.Contains("already exists", dup.Stderr);
+        Assert.Equal("created", s.Status(id));
+        var bad = s.Runtime("create", "--bundle", b.Dir, "../escape");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("invalid container id", bad.Stderr);
+    }
+
+    [Fact]
+    public void MissingBundleAndMissingExecutableAreClearErrorsThatLeaveNothing()
+    {
+        using var s = new RuntimeSession();
+        var nob = s.Runtime("create", "--bundle", "/nonexistent-bundle", s.NewId());
+        Assert.Equal(1, nob.ExitCode);
+        Assert.Contains("config.json", nob.Stderr);
+
+        using var b = new Bundle("/no/such/program");
+        b.Write();
+        string id = s.NewId();
+        var r = s.Runtime("create", "--bundle", b.Dir, id);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("executable file not found", r.Stderr);
+        Assert.Empty(s.Runtime("list", "-q").Ok().Stdout.Trim());
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/memory/berth/{id}"));
+    }
+
+    [Fact]
+    public void TheBinaryWorksAsBerthRuntimeThroughASymlink()
+    {
+        string dir = Directory.CreateTempSubdirectory("berth-test-link-").FullName;
+        try
+        {
+            string link = Path.Combine(dir, "berth-runtime");
+            File.CreateSymbolicLink(link, BerthBinary.PathToBinary);
+            using var s = new RuntimeSession();
+            var r = BerthBinary.Run(["--root", s.Root, "list", "-q"], exe: link);
+            Assert.Equal(0, r.ExitCode);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    internal static void WaitFor(Func<bool> condition, int timeoutMs = 10_000)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.ElapsedMilliseconds > timeoutMs) throw new TimeoutException("condition not met in time");
+            Thread.Sleep(10);
+        }
+    }
+}
