@@ -28,6 +28,7 @@ public static class RuntimeCli
 
     public static int Run(string[] args)
     {
+        if (Environment.GetEnvironmentVariable("BERTH_DEBUG_ALLOC_PRESSURE") == "1") AllocationPressure.Start();
         var root = new RootCommand("berth runtime: an OCI runtime with runc's command-line contract")
         {
             RootOption, LogOption, LogFormatOption, DebugOption, SystemdCgroupOption, CriuOption, RootlessOption,
@@ -60,6 +61,30 @@ public static class RuntimeCli
         {
             log.Error(e.Message);
             return 1;
+        }
+    }
+}
+
+/// <summary>
+/// BERTH_DEBUG_ALLOC_PRESSURE=1 (for the stress test): threads that allocate and collect without
+/// pause while the runtime clones, to show that no child waits for a garbage collection.
+/// </summary>
+internal static class AllocationPressure
+{
+    public static void Start()
+    {
+        for (int t = 0; t < 2; t++)
+        {
+            new Thread(() =>
+            {
+                var keep = new List<byte[]>();
+                for (long i = 0; ; i++)
+                {
+                    keep.Add(new byte[1024 + (int)(i % 8192)]);
+                    if (keep.Count > 2000) keep.Clear();
+                    if (i % 50_000 == 0) GC.Collect();
+                }
+            }) { IsBackground = true }.Start();
         }
     }
 }

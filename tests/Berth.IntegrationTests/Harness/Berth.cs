@@ -18,28 +18,37 @@ public static class BerthBinary
         return candidate;
     }
 
-    public static Result Run(IEnumerable<string> args, string? stdin = null, int timeoutMs = 60_000, string? exe = null)
+    /// <summary>
+    /// Runs berth with stdout and stderr going to files, not pipes: a container made by `create`
+    /// inherits them and lives on, and a pipe would keep the reader waiting for its end.
+    /// </summary>
+    public static Result Run(IEnumerable<string> args, string? stdin = null, int timeoutMs = 60_000, string? exe = null,
+        IReadOnlyDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo(exe ?? PathToBinary)
+        string outFile = Path.GetTempFileName(), errFile = Path.GetTempFileName();
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin is not null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
-        if (!p.WaitForExit(timeoutMs))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"berth {string.Join(' ', args)} did not finish in {timeoutMs} ms");
+            var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, UseShellExecute = false };
+            foreach (string a in (string[])["-c", "exec \"$0\" \"$@\" >\"$BERTH_TEST_OUT\" 2>\"$BERTH_TEST_ERR\"", exe ?? PathToBinary]) psi.ArgumentList.Add(a);
+            foreach (string a in args) psi.ArgumentList.Add(a);
+            psi.Environment["BERTH_TEST_OUT"] = outFile;
+            psi.Environment["BERTH_TEST_ERR"] = errFile;
+            foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            if (stdin is not null) p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+            if (!p.WaitForExit(timeoutMs))
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException($"berth {string.Join(' ', args)} did not finish in {timeoutMs} ms");
+            }
+            return new Result(p.ExitCode, File.ReadAllText(outFile), File.ReadAllText(errFile));
         }
-        p.WaitForExit();
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        finally
+        {
+            File.Delete(outFile);
+            File.Delete(errFile);
+        }
     }
 }
 
