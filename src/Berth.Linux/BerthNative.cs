@@ -19,7 +19,7 @@ public static unsafe partial class BerthNative
         12 => "setgroups", 13 => "setgid", 14 => "setuid", 15 => "drop bounding capabilities",
         16 => "capset", 17 => "raise ambient capabilities", 18 => "set no_new_privs",
         19 => "load seccomp filter", 20 => "send seccomp listener", 21 => "exec", 22 => "set up console",
-        23 => "setsid", _ => $"step {step}",
+        23 => "setsid", 24 => "personality", _ => $"step {step}",
     };
 
     public const int STEP_EXEC = 21;
@@ -53,6 +53,7 @@ public static unsafe partial class BerthNative
         public int ConsoleSocket;
         public ushort ConsoleRows, ConsoleCols;
         public int Setsid;
+        public int Personality;
     }
 
     [StructLayout(LayoutKind.Sequential)]

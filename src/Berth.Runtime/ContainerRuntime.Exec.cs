@@ -67,7 +67,7 @@ public sealed partial class ContainerRuntime
             toClose.Add(goRead);
             toClose.Add(goWrite);
             var fdMap = o.PreserveFds.Select(fd => (fd, fd)).ToList();
-            var final = ProcessSettings.Build(o.Process, spec.Linux?.Seccomp, consoleFd, setsid: consoleFd < 0);
+            var final = ProcessSettings.Build(o.Process, spec.Linux?.Seccomp, consoleFd, setsid: consoleFd < 0, personality: spec.Linux?.Personality);
             using var child = Spawner.Spawn(new SpawnOptions
             {
                 Path = args[0],
@@ -80,7 +80,9 @@ public sealed partial class ContainerRuntime
             });
             try
             {
+                ProcessScheduling.ApplyInitial(child.Pid, o.Process); // execCPUAffinity.initial: before the cgroup
                 ContainerCgroups.Open(r.CgroupsPath).AddProcess(child.Pid);
+                ProcessScheduling.ApplyFinal(child.Pid, o.Process);
                 if (o.Process.OomScoreAdj is { } adj) File.WriteAllText($"/proc/{child.Pid}/oom_score_adj", adj.ToString());
                 WriteAll(goWrite, "g"u8, "release exec process");
                 child.WaitForExec(args[0]);

@@ -141,7 +141,9 @@ public sealed partial class ContainerRuntime(string root)
             StartupTrace.Mark("create: cgroup created");
             cgroup.Apply(DefaultDevices.WithDeviceRules(spec.Linux?.Resources, spec.Linux?.Devices));
             StartupTrace.Mark("create: cgroup applied");
+            ProcessScheduling.ApplyInitial(child.Pid, spec.Process); // execCPUAffinity.initial: before the cgroup
             cgroup.AddProcess(child.Pid);
+            ProcessScheduling.ApplyFinal(child.Pid, spec.Process);
             StartupTrace.Mark("create: cgroup joined");
 
             if (newUserNs)
@@ -295,7 +297,8 @@ public sealed partial class ContainerRuntime(string root)
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (n < 0 && errno != Errno.EAGAIN && errno != Errno.EINTR) Errno.Throw("read exec fifo");
             // n == 0: no writer yet (init has not reached the open) — keep polling while it lives.
-            if (!ProcStat.IsAlive(r.Pid, r.PidStartTime)) return false;
+            // A short-lived program may have run and exited in between: its byte is still in the fifo.
+            if (!ProcStat.IsAlive(r.Pid, r.PidStartTime)) return read(fd, &b, 1) == 1;
             if (delay > 0) Thread.Sleep(delay);
             else Thread.Yield();
             delay = Math.Min(delay + 1, 10);

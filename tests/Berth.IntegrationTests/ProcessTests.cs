@@ -90,4 +90,31 @@ public sealed class ProcessTests
         b.Spec.Domainname = "example.test";
         Assert.Equal("1\nexample.test\n", s.Run(b).Ok().Stdout);
     }
+
+    [Fact]
+    public void SchedulerIoPriorityAffinityAndPersonalityApply()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sh", "-c", "grep -E '^(policy|prio)' /proc/self/sched | tr -s ' '; grep Cpus_allowed_list /proc/self/status; uname -m");
+        b.Spec.Process!.Scheduler = new LinuxScheduler { Policy = "SCHED_BATCH", Nice = 5 };
+        b.Spec.Process.IoPriority = new LinuxIoPriority { Class = "IOPRIO_CLASS_IDLE", Priority = 0 };
+        b.Spec.Process.ExecCpuAffinity = new CpuAffinity { Initial = "0", Final = "1" };
+        b.Spec.Linux!.Personality = new LinuxPersonality { Domain = "LINUX32" };
+        var o = s.Run(b).Ok().Stdout;
+        Assert.Contains("policy : 3", o);
+        Assert.Contains("prio : 125", o); // 120 + nice 5
+        Assert.Contains("Cpus_allowed_list:\t1", o);
+        Assert.Contains("i686", o);
+    }
+
+    [Fact]
+    public void AnUnknownSchedulerPolicyIsRefused()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("true");
+        b.Spec.Process!.Scheduler = new LinuxScheduler { Policy = "SCHED_FASTEST" };
+        var r = s.Run(b);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("scheduler.policy", r.Stderr);
+    }
 }

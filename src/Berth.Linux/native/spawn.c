@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -54,7 +55,7 @@ enum {
     STEP_CLONE = 1, STEP_SETNS, STEP_UNSHARE_TIME, STEP_TIME_OFFSETS, STEP_WAIT_GO, STEP_UNSHARE_CGROUP,
     STEP_BECOME_ROOT, STEP_FD_MAP, STEP_CHDIR, STEP_RLIMIT, STEP_UMASK, STEP_SETGROUPS, STEP_SETGID,
     STEP_SETUID, STEP_BOUNDING, STEP_CAPSET, STEP_AMBIENT, STEP_NO_NEW_PRIVS, STEP_SECCOMP,
-    STEP_SECCOMP_LISTENER, STEP_EXEC, STEP_CONSOLE, STEP_SETSID
+    STEP_SECCOMP_LISTENER, STEP_EXEC, STEP_CONSOLE, STEP_SETSID, STEP_PERSONALITY
 };
 
 struct berth_rlimit {
@@ -82,6 +83,7 @@ struct berth_final {
     int32_t console_socket;          /* -1: no terminal; else make a pty and send the master here */
     uint16_t console_rows, console_cols;
     int32_t setsid;
+    int32_t personality;             /* -1: leave */
 };
 
 struct berth_spawn_request {
@@ -308,6 +310,10 @@ int berth_final_exec(const struct berth_final *f, const char *path, char *const 
         for (int cap = 0; cap <= f->last_cap; cap++)
             if ((f->cap_ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
                 return -1;
+    }
+    if (f->personality >= 0) {
+        *step = STEP_PERSONALITY;
+        if (personality((unsigned long)f->personality) < 0) return -1;
     }
     if (f->no_new_privs) {
         *step = STEP_NO_NEW_PRIVS;

@@ -89,7 +89,7 @@ public static class InitStage
             ?? throw new RuntimeException($"exec: \"{args[0]}\": executable file not found in $PATH");
 
         // The pty is made now so that `create` can hand its master to the console socket.
-        var final = ProcessSettings.Build(process, spec.Linux?.Seccomp, config.ConsoleFd, setsid: true);
+        var final = ProcessSettings.Build(process, spec.Linux?.Seccomp, config.ConsoleFd, setsid: true, personality: spec.Linux?.Personality);
         if (config.ConsoleFd >= 0)
         {
             unsafe
@@ -99,7 +99,7 @@ public static class InitStage
                     throw new SyscallException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError(), BerthNative.StepName(step));
             }
             close(config.ConsoleFd);
-            final = ProcessSettings.Build(process, spec.Linux?.Seccomp, consoleSocket: -1, setsid: false);
+            final = ProcessSettings.Build(process, spec.Linux?.Seccomp, consoleSocket: -1, setsid: false, personality: spec.Linux?.Personality);
         }
 
         StartupTrace.Mark("init: ready");

@@ -31,6 +31,8 @@ public sealed class FinalSettings
     public ushort ConsoleRows { get; init; }
     public ushort ConsoleCols { get; init; }
     public bool Setsid { get; init; }
+    /// <summary>personality(2) persona, or -1 to leave it.</summary>
+    public int Personality { get; init; } = -1;
 
     internal unsafe BerthNative.Final* ToNative(NativeArena arena)
     {
@@ -62,6 +64,7 @@ public sealed class FinalSettings
             ConsoleRows = ConsoleRows,
             ConsoleCols = ConsoleCols,
             Setsid = Setsid ? 1 : 0,
+            Personality = Personality,
         });
     }
 }

@@ -8,7 +8,7 @@ namespace Berth.Runtime.Process;
 public static class ProcessSettings
 {
     public static FinalSettings Build(Oci.Process p, LinuxSeccomp? seccomp, int consoleSocket, bool setsid,
-        int seccompListenerSocket = -1)
+        int seccompListenerSocket = -1, LinuxPersonality? personality = null)
     {
         var caps = p.Capabilities;
         SeccompProgram? program = seccomp is null ? null : SeccompCompiler.Compile(seccomp);
@@ -35,6 +35,7 @@ public static class ProcessSettings
             ConsoleRows = (ushort)(p.ConsoleSize?.Height ?? 0),
             ConsoleCols = (ushort)(p.ConsoleSize?.Width ?? 0),
             Setsid = setsid,
+            Personality = ProcessScheduling.Personality(personality),
         };
     }
 
