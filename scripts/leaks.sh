@@ -3,8 +3,12 @@
 # Exit 1 (and one line each) when anything is left.
 left=()
 m=$(grep -c -E 'berth' /proc/self/mountinfo); [ "$m" -gt 0 ] && left+=("$m mount(s) naming berth")
-c=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path '*berth*' 2>/dev/null | wc -l)
-[ "$c" -gt 0 ] && left+=("$c cgroup folder(s) under berth: $(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -path '*berth*' | head -3 | tr '\n' ' ')")
+# Containers' cgroups live in /berth/<id>; /berth itself is the engine's root and stays while
+# Berth is used. At the end of the suite it is removed too (rmdir fails on a non-empty one).
+for d in /sys/fs/cgroup/*/berth /sys/fs/cgroup/unified/berth; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+cg=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d \( -path '*/berth/*' -o -name 'berth-test-*' -o -name berth \) 2>/dev/null)
+c=$(printf '%s' "$cg" | grep -c .)
+[ "$c" -gt 0 ] && left+=("$c cgroup folder(s) of berth: $(echo "$cg" | head -3 | tr '\n' ' ')")
 p=$(ps -eo pid=,args= | grep -E 'berth (init|runtime)|berth-test' | grep -v grep | wc -l)
 [ "$p" -gt 0 ] && left+=("$p berth process(es)")
 s=$(find /tmp -maxdepth 1 -name 'berth-test-*' 2>/dev/null | wc -l); [ "$s" -gt 0 ] && left+=("$s /tmp/berth-test-* folder(s)")

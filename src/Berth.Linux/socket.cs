@@ -50,3 +50,31 @@ public static partial class Libc
         return *(int*)(control + 16);
     }
 }
+
+public static partial class Libc
+{
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int connect(int fd, byte* addr, uint len);
+
+    /// <summary>A connected AF_UNIX stream socket (close-on-exec) to <paramref name="path"/>.</summary>
+    public static unsafe int ConnectUnix(string path)
+    {
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(path);
+        if (name.Length >= 108) throw new SyscallException(36 /* ENAMETOOLONG */, $"connect {path}");
+        byte* addr = stackalloc byte[110];
+        new Span<byte>(addr, 110).Clear();
+        *(ushort*)addr = AF_UNIX;
+        name.CopyTo(new Span<byte>(addr + 2, 108));
+        int fd = Errno.Check(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket");
+        if (connect(fd, addr, (uint)(2 + name.Length + 1)) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            close(fd);
+            throw new SyscallException(errno, $"connect {path}");
+        }
+        return fd;
+    }
+}

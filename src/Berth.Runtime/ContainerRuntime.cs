@@ -382,21 +382,11 @@ public sealed partial class ContainerRuntime(string root)
         return (sv[0], sv[1]);
     }
 
-    /// <summary>Connects to a unix socket path and returns the raw fd (the socket object lets go of it).</summary>
+    /// <summary>Connects to the --console-socket path and returns the fd.</summary>
     public static int ConnectUnix(string path)
     {
-        var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        try
-        {
-            s.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            s.Dispose();
-            throw new RuntimeException($"--console-socket {path}: {e.Message}");
-        }
-        int fd = Errno.Check(fcntl((int)s.SafeHandle.DangerousGetHandle(), 1030 /* F_DUPFD_CLOEXEC */, 3), "dup console socket");
-        s.Dispose();
-        return fd;
+        try { return Libc.ConnectUnix(path); }
+        catch (SyscallException e) { throw new RuntimeException($"--console-socket {path}: {e.Message}"); }
     }
+
 }

@@ -6,10 +6,7 @@ public static class ProcStat
     /// <summary>(state letter, start time) or null when there is no such process.</summary>
     public static (char State, ulong StartTime)? Read(int pid)
     {
-        string text;
-        try { text = File.ReadAllText($"/proc/{pid}/stat"); }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
+        if (Berth.Linux.RawFile.TryReadText($"/proc/{pid}/stat", out string text) != 0) return null;
         // "pid (comm) S ppid ..." — comm may hold spaces and parentheses: split after the last ')'.
         int close = text.LastIndexOf(')');
         if (close < 0) return null;

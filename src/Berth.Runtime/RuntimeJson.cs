@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 namespace Berth.Runtime;
 
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ContainerRecord))]
 [JsonSerializable(typeof(StateOutput))]
 [JsonSerializable(typeof(List<StateOutput>))]
 [JsonSerializable(typeof(List<int>))]

@@ -41,7 +41,7 @@ public sealed partial class StateStore(string root)
     }
 
     public void Save(ContainerRecord record) =>
-        WriteAtomic(Path.Combine(DirOf(record.Id), "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, RuntimeJsonContext.Default.ContainerRecord));
+        WriteAtomic(Path.Combine(DirOf(record.Id), "state.json"), record.ToJson());
 
     public void SaveSpec(string id, Spec spec) =>
         WriteAtomic(Path.Combine(DirOf(id), "config.json"), OciJson.Serialize(spec, OciJsonContext.Default.Spec));
@@ -50,14 +50,16 @@ public sealed partial class StateStore(string root)
     {
         CheckId(id);
         string file = Path.Combine(DirOf(id), "state.json");
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(file); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
+        int errno = Berth.Linux.RawFile.TryReadBytes(file, out byte[] buffer, out int length);
+        if (errno is Berth.Linux.Errno.ENOENT or Berth.Linux.Errno.ENOTDIR)
             throw new RuntimeException($"container \"{id}\" does not exist", notFound: true);
+        if (errno != 0) throw new Berth.Linux.SyscallException(errno, $"read {file}");
+        var bytes = buffer.AsSpan(0, length);
+        try { return ContainerRecord.FromJson(bytes); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new RuntimeException($"container \"{id}\": state.json is damaged: {e.Message}");
         }
-        return JsonSerializer.Deserialize(bytes, RuntimeJsonContext.Default.ContainerRecord)
-            ?? throw new RuntimeException($"container \"{id}\": state.json is empty");
     }
 
     public Spec LoadSpec(string id) => OciJson.ParseSpec(File.ReadAllBytes(Path.Combine(DirOf(id), "config.json")));
@@ -75,15 +77,8 @@ public sealed partial class StateStore(string root)
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> bytes)
-    {
-        string tmp = path + ".tmp";
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            f.Write(bytes);
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> bytes) => Berth.Linux.RawFile.WriteAtomic(path, bytes);
+
 }
 
 /// <summary>An error of the runtime's own making, printed as one line.</summary>

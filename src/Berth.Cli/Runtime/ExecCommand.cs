@@ -21,8 +21,7 @@ public static class ExecCommand
     /// </summary>
     public static string[] SeparateCommand(string[] args)
     {
-        int i = 0;
-        while (i < args.Length && args[i].StartsWith('-')) i += s_globalValueOptions.Contains(args[i]) ? 2 : 1;
+        int i = VerbIndex(args);
         if (i >= args.Length || args[i] != "exec") return args;
         for (i++; i < args.Length; i++)
         {
@@ -34,6 +33,16 @@ public static class ExecCommand
         }
         return args;
     }
+
+    /// <summary>The index of the command name after the global options (args.Length if none).</summary>
+    public static int VerbIndex(string[] args)
+    {
+        int i = 0;
+        while (i < args.Length && args[i].StartsWith('-')) i += s_globalValueOptions.Contains(args[i]) ? 2 : 1;
+        return Math.Min(i, args.Length);
+    }
+
+    public static string? VerbOf(string[] args) => VerbIndex(args) is int i && i < args.Length ? args[i] : null;
 
     public static Command Build()
     {

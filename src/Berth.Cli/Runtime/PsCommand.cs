@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
+using Berth.Linux;
 
 namespace Berth.Cli.Runtime;
 
@@ -22,11 +22,7 @@ public static class PsCommand
                 return 0;
             }
             var args = p.GetValue(psArgs) is { Length: > 0 } a ? a : ["-ef"];
-            var psi = new ProcessStartInfo("ps") { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (string arg in args) psi.ArgumentList.Add(arg);
-            using var ps = Process.Start(psi)!;
-            string[] lines = ps.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            ps.WaitForExit();
+            string[] lines = RunPs(args).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (lines.Length == 0) return 1;
             int pidColumn = Array.IndexOf(lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries), "PID");
             if (pidColumn < 0) throw new Berth.Runtime.RuntimeException("ps: its output has no PID column");
@@ -39,5 +35,28 @@ public static class PsCommand
             return 0;
         }));
         return c;
+    }
+
+    /// <summary>Runs the host's ps(1) (found on PATH) and returns its output.</summary>
+    private static string RunPs(string[] args)
+    {
+        string ps = Berth.Runtime.Process.ProcessSettings.LookPath("ps", ["PATH=" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")])
+            ?? throw new Berth.Runtime.RuntimeException("ps: not found on PATH");
+        var (readEnd, writeEnd) = Libc.Pipe();
+        Berth.Runtime.Process.SpawnedChild child;
+        try
+        {
+            child = Berth.Runtime.Process.Spawner.Spawn(new Berth.Runtime.Process.SpawnOptions
+            {
+                Path = ps, Args = ["ps", .. args], Env = ["PATH=/usr/bin:/bin", "LC_ALL=C"], FdMap = [(writeEnd, 1)],
+            });
+        }
+        finally { Libc.close(writeEnd); }
+        child.Dispose();
+        using var output = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(readEnd, ownsHandle: true), FileAccess.Read);
+        string text = new StreamReader(output).ReadToEnd();
+        int code = Libc.WaitForExit(child.Pid);
+        if (code != 0) throw new Berth.Runtime.RuntimeException($"ps {string.Join(' ', args)}: exit status {code}");
+        return text;
     }
 }

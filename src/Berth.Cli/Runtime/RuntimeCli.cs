@@ -26,18 +26,28 @@ public static class RuntimeCli
     private static readonly Option<string?> CriuOption = new("--criu") { Recursive = true, Hidden = true };
     private static readonly Option<string?> RootlessOption = new("--rootless") { Recursive = true, Hidden = true };
 
+    private static readonly (string Name, Func<Command> Build)[] s_commands =
+    [
+        ("create", CreateCommand.Build), ("start", StartCommand.Build), ("run", RunCommand.Build), ("state", StateCommand.Build),
+        ("kill", KillCommand.Build), ("delete", DeleteCommand.Build), ("list", ListCommand.Build),
+        ("exec", ExecCommand.Build), ("ps", PsCommand.Build), ("pause", PauseCommand.Build), ("resume", ResumeCommand.Build),
+        ("spec", SpecCommand.Build), ("features", FeaturesCommand.Build), ("update", UpdateCommand.Build), ("events", EventsCommand.Build),
+    ];
+
     public static int Run(string[] args)
     {
         if (Environment.GetEnvironmentVariable("BERTH_DEBUG_ALLOC_PRESSURE") == "1") AllocationPressure.Start();
         var root = new RootCommand("berth runtime: an OCI runtime with runc's command-line contract")
         {
             RootOption, LogOption, LogFormatOption, DebugOption, SystemdCgroupOption, CriuOption, RootlessOption,
-            CreateCommand.Build(), StartCommand.Build(), RunCommand.Build(), StateCommand.Build(), KillCommand.Build(),
-            DeleteCommand.Build(), ListCommand.Build(), ExecCommand.Build(), PsCommand.Build(), PauseCommand.Build(),
-            ResumeCommand.Build(), SpecCommand.Build(), FeaturesCommand.Build(), UpdateCommand.Build(), EventsCommand.Build(),
         };
-        var versionFlag = root.Options.FirstOrDefault(o => o.Name == "--version");
-        _ = versionFlag;
+        // Building a command costs start-up time on every container start: build only the one invoked
+        // (all of them for help or an unknown verb, so that the parser can list or suggest them).
+        string? verb = ExecCommand.VerbOf(args);
+        if (verb == "ls") verb = "list";
+        bool known = s_commands.Any(c => c.Name == verb);
+        foreach (var (name, build) in s_commands)
+            if (!known || name == verb) root.Subcommands.Add(build());
         args = ExecCommand.SeparateCommand(args);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

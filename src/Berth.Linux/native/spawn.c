@@ -29,6 +29,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -371,6 +372,17 @@ static _Noreturn void stage2(const struct berth_spawn_request *req, int report)
     fail(report, STEP_EXEC, errno);
 }
 
+struct vfork_args {
+    const struct berth_spawn_request *req;
+    int report;
+};
+
+static int vfork_child(void *arg)
+{
+    const struct vfork_args *a = arg;
+    stage2(a->req, a->report);
+}
+
 static int write_all_path(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -400,7 +412,26 @@ pid_t berth_spawn(const struct berth_spawn_request *req, int32_t *report_fd, int
     pthread_sigmask(SIG_SETMASK, &all, &old);
 
     int two_stage = req->join_count > 0 || req->unshare_time;
-    long pid = raw_clone(two_stage ? SIGCHLD : (req->clone_flags | SIGCHLD));
+    long pid;
+    if (!two_stage && req->go_fd < 0) {
+        /* Nothing to wait for: share our memory until the child's execve (vfork semantics), which
+         * spares copying the page tables of a large process. The child writes only its own stack. */
+        static const size_t stack_size = 64 * 1024;
+        char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack == MAP_FAILED) {
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            close(pipefd[0]);
+            close(pipefd[1]);
+            return -1;
+        }
+        struct vfork_args args = { req, pipefd[1] };
+        pid = clone(vfork_child, stack + stack_size, (int)(req->clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD), &args);
+        int e = errno;
+        munmap(stack, stack_size);
+        errno = e;
+    } else {
+        pid = raw_clone(two_stage ? SIGCHLD : (req->clone_flags | SIGCHLD));
+    }
     if (pid == 0) {
         close(pipefd[0]);
         if (!two_stage) stage2(req, pipefd[1]);

@@ -8,80 +8,44 @@ namespace Berth.Runtime.Cgroups;
 /// <see cref="SyscallException"/> that carries errno, the path and (for writes) the value.</summary>
 internal static class CgroupFile
 {
-    /// <summary>One open, one write of the whole value, one close: cgroupfs parses each write(2) on its own.</summary>
+    /// <summary>One open, one write of the whole value, one close: cgroupfs parses each write(2) on its own.
+    /// No O_CREAT: a missing file is a missing kernel feature, not something to create.</summary>
     public static void Write(string path, string value)
     {
-        try
-        {
-            // FileMode.Open: no O_CREAT (a missing file is a missing kernel feature, not something to create).
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
-            RandomAccess.Write(handle, Encoding.UTF8.GetBytes(value), 0);
-        }
-        catch (Exception e) when (ToErrno(e) is int errno)
-        {
-            throw new SyscallException(errno, $"write \"{Printable(value)}\" to {path}");
-        }
+        int errno = RawFile.TryWrite(path, Encoding.UTF8.GetBytes(value));
+        if (errno != 0) throw new SyscallException(errno, $"write \"{Printable(value)}\" to {path}");
     }
 
     public static string Read(string path)
     {
-        try
-        {
-            return File.ReadAllText(path, Encoding.UTF8);
-        }
-        catch (Exception e) when (ToErrno(e) is int errno)
-        {
-            throw new SyscallException(errno, $"read {path}");
-        }
+        int errno = RawFile.TryReadText(path, out string text);
+        if (errno != 0) throw new SyscallException(errno, $"read {path}");
+        return text;
     }
 
     /// <summary>The file's text, or null when it does not exist (a controller or kernel feature that is absent).</summary>
     public static string? TryRead(string path)
     {
-        try
-        {
-            return File.ReadAllText(path, Encoding.UTF8);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (Exception e) when (ToErrno(e) is int errno)
-        {
-            throw new SyscallException(errno, $"read {path}");
-        }
+        int errno = RawFile.TryReadText(path, out string text);
+        if (errno is Errno.ENOENT or Errno.ENOTDIR) return null;
+        if (errno != 0) throw new SyscallException(errno, $"read {path}");
+        return text;
     }
 
-    public static bool Exists(string path) => File.Exists(path);
+    public static bool Exists(string path) => RawFile.Exists(path);
 
     /// <summary>mkdir(2) of one directory; returns false when it already existed.</summary>
     public static bool MakeDirectory(string path)
     {
-        if (Directory.Exists(path)) return false;
-        try
-        {
-            Directory.CreateDirectory(path);
-            return true;
-        }
-        catch (Exception e) when (ToErrno(e) is int errno)
-        {
-            throw new SyscallException(errno, $"mkdir {path}");
-        }
+        if (Libc.mkdir(path, 0x1ED /* 0755 */) == 0) return true;
+        int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST) return false;
+        throw new SyscallException(errno, $"mkdir {path}");
     }
 
     /// <summary>rmdir(2); returns the errno (0 on success, ENOENT when already gone).</summary>
     public static int TryRemoveDirectory(string path)
-    {
-        try
-        {
-            Directory.Delete(path, recursive: false);
-            return 0;
-        }
-        catch (Exception e) when (ToErrno(e) is int errno)
-        {
-            return errno;
-        }
-    }
+        => Libc.rmdir(path) == 0 ? 0 : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
 
     /// <summary>Maps the exceptions of System.IO back to the errno the kernel returned. On Unix an
     /// IOException's HResult is the raw errno; the dedicated exception types lose it, so they are

@@ -69,7 +69,7 @@ public sealed class CgroupLayout
     public IReadOnlyList<CgroupMount> V1Mounts => V1.Values.Distinct().ToList();
 
     public static CgroupLayout Detect()
-        => Parse(File.ReadAllText("/proc/self/mountinfo"), path => File.Exists(path) ? File.ReadAllText(path) : null);
+        => Parse(CgroupFile.Read("/proc/self/mountinfo"), CgroupFile.TryRead);
 
     /// <summary>Pure: builds the layout from mountinfo text; <paramref name="readFile"/> reads the
     /// unified root's cgroup.controllers (null when absent).</summary>

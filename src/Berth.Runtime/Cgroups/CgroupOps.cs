@@ -98,7 +98,7 @@ internal static class CgroupOps
         => createCalled ? created.Contains(leafDirectory) || CgroupPath.IsUnderBerth(path) : ownsLeaf;
 
     /// <summary>Removes the leaf (depth first, with any cgroups created inside it), then the empty parents
-    /// that are Berth's. EBUSY on the leaf is retried for a few seconds (exiting processes); EBUSY or
+    /// that are Berth's, /berth itself excepted. EBUSY on the leaf is retried for a few seconds (exiting processes); EBUSY or
     /// ENOTEMPTY on a parent means other cgroups live there and ends the walk up.</summary>
     public static void RemoveChain(string mountPoint, string path, bool removeLeaf, IReadOnlyCollection<string> created, List<Exception> errors)
     {
@@ -122,6 +122,9 @@ internal static class CgroupOps
         {
             string dir = DirectoryOf(mountPoint, chain[i]);
             if (!IsBerths(chain[i], dir, created)) return;
+            // /berth itself stays, the engine's root as /docker is Docker's: making a first-level
+            // cgroup costs milliseconds (a v1 cpuset mkdir at the top waits for an RCU grace period).
+            if (chain[i] == CgroupPath.BerthRoot) return;
             int errno = CgroupFile.TryRemoveDirectory(dir);
             if (errno is 0 or Errno.ENOENT) continue;
             if (errno is Errno.EBUSY or Errno.ENOTEMPTY) return;

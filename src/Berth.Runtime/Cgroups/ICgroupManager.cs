@@ -15,7 +15,7 @@ namespace Berth.Runtime.Cgroups;
 /// paths under <c>/berth</c>, the parents down from <c>/berth</c>. It never writes a hierarchy root's
 /// files (not even cgroup.subtree_control), never a cgroup outside <c>/berth</c> that existed before
 /// (<see cref="Create"/> refuses such a path), and <see cref="Destroy"/> never removes a cgroup it did
-/// not create, nor <c>/berth</c> while other cgroups are in it.</para>
+/// not create, nor <c>/berth</c> itself, the engine's root, which stays.</para>
 /// <para><b>Errors.</b> Invalid or unsupported resource values raise <see cref="SpecException"/> naming the
 /// OCI field (before anything is written where the mapping can tell); values the kernel refuses raise
 /// <see cref="Berth.Linux.SyscallException"/> with errno, the field, the file and the value. A resource
