@@ -35,9 +35,17 @@ trap cleanup_all EXIT
 
 BERTH=$here/out/berth "$here/tests/fixtures/busybox-bundle.sh" "$work/true" true >/dev/null
 BERTH=$here/out/berth "$here/tests/fixtures/busybox-bundle.sh" "$work/sleep" sleep 100000 >/dev/null
-# Absolute cgroup paths under /berth-bench: no runtime nests under the caller's own cgroup.
+# runc and crun get absolute cgroup paths under /berth-bench, so that they do not nest under the
+# caller's own cgroup (their parent stays between runs); berth gets its default, /berth/<id>, whose
+# /berth parent stays likewise.
 for b in true sleep; do
-  jq --arg cg "/berth-bench/$b" '.linux.cgroupsPath=$cg' "$work/$b/config.json" > "$work/$b/c.json" && mv "$work/$b/c.json" "$work/$b/config.json"
+  mkdir -p "$work/$b-berth"
+  jq --arg root "$work/$b/rootfs" 'del(.linux.cgroupsPath) | .ociVersion="1.0.2" | .root.path=$root' "$work/$b/config.json" > "$work/$b-berth/config.json"
+done
+bundle() { [ "$1" = berth ] && echo "$work/$2-berth" || echo "$work/$2"; } # bundle RUNTIME true|sleep
+for b in true sleep; do
+  # ociVersion 1.0.2: crun 1.8 refuses documents of a newer spec version than it knows.
+  jq --arg cg "/berth-bench/$b" '.linux.cgroupsPath=$cg | .ociVersion="1.0.2"' "$work/$b/config.json" > "$work/$b/c.json" && mv "$work/$b/c.json" "$work/$b/config.json"
 done
 
 # One script per measured command so hyperfine runs it without a shell (-N); unique ids each time.
@@ -65,19 +73,19 @@ declare -A CMD=(
 )
 names=(berth runc crun)
 for n in "${names[@]}"; do
-  BUNDLE=$work/true ${CMD[$n]} run --bundle "$work/true" "sanity-$n" </dev/null || { echo "$n cannot run the bundle" >&2; exit 1; }
+  ${CMD[$n]} run --bundle "$(bundle "$n" true)" "sanity-$n" </dev/null || { echo "$n cannot run the bundle" >&2; exit 1; }
 done
 mkdir -p "$OUT"
 echo "== versions"; "$here/out/berth" --version; runc --version | head -1; crun --version | head -1
 
 echo "== 1) run of /bin/true"
 args=()
-for n in "${names[@]}"; do args+=(-n "$n run" "env BUNDLE=$work/true $work/run.sh ${CMD[$n]}"); done
+for n in "${names[@]}"; do args+=(-n "$n run" "env BUNDLE=$(bundle "$n" true) $work/run.sh ${CMD[$n]}"); done
 hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/run.json" "${args[@]}"
 
 echo "== 2) create + start of a sleeping container"
 args=()
-for n in "${names[@]}"; do args+=(--prepare "$work/clean.sh ${CMD[$n]}" -n "$n create+start" "env BUNDLE=$work/sleep $work/createstart.sh ${CMD[$n]}"); done
+for n in "${names[@]}"; do args+=(--prepare "$work/clean.sh ${CMD[$n]}" -n "$n create+start" "env BUNDLE=$(bundle "$n" sleep) $work/createstart.sh ${CMD[$n]}"); done
 hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/createstart.json" "${args[@]}"
 for n in "${names[@]}"; do "$work/clean.sh" ${CMD[$n]}; done
 
@@ -85,7 +93,7 @@ echo "== 3) peak RSS of run (KiB, median of $RSS_RUNS)"
 declare -A RSS
 for n in "${names[@]}"; do
   vals=$(for k in $(seq "$RSS_RUNS"); do
-    /usr/bin/time -f '%M' ${CMD[$n]} run --bundle "$work/true" "rss-$k" 2>&1 >/dev/null </dev/null | tail -1
+    /usr/bin/time -f '%M' ${CMD[$n]} run --bundle "$(bundle "$n" true)" "rss-$k" 2>&1 >/dev/null </dev/null | tail -1
   done | sort -n)
   RSS[$n]=$(echo "$vals" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   echo "$n: ${RSS[$n]} KiB (samples: $(echo $vals))"
