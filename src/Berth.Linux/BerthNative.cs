@@ -87,6 +87,9 @@ public static unsafe partial class BerthNative
     [LibraryImport(Lib, EntryPoint = "berth_final_exec", SetLastError = true)]
     public static partial int berth_final_exec(Final* f, byte* path, byte** argv, byte** envp, int* step);
 
+    [LibraryImport(Lib, EntryPoint = "berth_seccomp_listener", SetLastError = true)]
+    public static partial int berth_seccomp_listener(byte* filter, int len, uint flags);
+
     [LibraryImport(Lib, EntryPoint = "berth_console", SetLastError = true)]
     public static partial int berth_console(int consoleSocket, ushort rows, ushort cols, int* step);
 }

@@ -78,3 +78,32 @@ public static partial class Libc
         return fd;
     }
 }
+
+public static partial class Libc
+{
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint sendmsg(int fd, msghdr* msg, int flags);
+
+    private const int MSG_NOSIGNAL = 0x4000;
+
+    /// <summary>Sends <paramref name="data"/> with one file descriptor attached (SCM_RIGHTS).</summary>
+    public static unsafe void SendFd(int socket, int fdToSend, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty) data = "\0"u8;
+        byte* control = stackalloc byte[24];
+        new Span<byte>(control, 24).Clear();
+        *(nuint*)control = 20;               // cmsg_len = CMSG_LEN(sizeof(int))
+        *(int*)(control + 8) = SOL_SOCKET;
+        *(int*)(control + 12) = SCM_RIGHTS;
+        *(int*)(control + 16) = fdToSend;
+        fixed (byte* p = data)
+        {
+            var iov = new iovec { iov_base = p, iov_len = (nuint)data.Length };
+            var msg = new msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 24 };
+            nint n;
+            while ((n = sendmsg(socket, &msg, MSG_NOSIGNAL)) < 0)
+                if (Marshal.GetLastPInvokeError() != Errno.EINTR) Errno.Throw("sendmsg");
+            if (n < data.Length) WriteAll(socket, data[(int)n..], "send");
+        }
+    }
+}

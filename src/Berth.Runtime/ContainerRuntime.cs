@@ -4,6 +4,7 @@ using Berth.Oci;
 using Berth.Runtime.Cgroups;
 using Berth.Runtime.Init;
 using Berth.Runtime.Process;
+using Berth.Runtime.Seccomp;
 using static Berth.Linux.Libc;
 
 namespace Berth.Runtime;
@@ -183,6 +184,19 @@ public sealed partial class ContainerRuntime(string root)
                         sync.Send(SyncChannel.Error, e.Message);
                         throw;
                     }
+                    sync.Send(SyncChannel.Ok);
+                    continue;
+                }
+                if (msg.Kind == SyncChannel.Seccomp)
+                {
+                    int listener = ReceiveFd(sync.Fd, out _);
+                    try { SeccompListener.Send(spec, StateOf(record, spec, Status.Creating), listener); }
+                    catch (Exception e)
+                    {
+                        sync.Send(SyncChannel.Error, e.Message);
+                        throw;
+                    }
+                    finally { close(listener); }
                     sync.Send(SyncChannel.Ok);
                     continue;
                 }

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Text.Json;
 using Berth.IntegrationTests.Harness;
 using Berth.Oci;
 
@@ -71,5 +73,42 @@ public sealed class SeccompTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("SCMP_ACT_EXPLODE", r.Stderr);
         Assert.Empty(s.Runtime("list", "-q").Ok().Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task NotifyActionHandsTheListenerFdToListenerPath()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sh", "-c", "mkdir /tmp/notified 2>&1; echo rc=$?");
+        string sockPath = Path.Combine(s.Root, "seccomp.sock");
+        b.Spec.Root!.Readonly = false;
+        b.Spec.Linux!.Seccomp = new LinuxSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            ListenerPath = sockPath,
+            ListenerMetadata = "agent=test",
+            Syscalls = [new LinuxSyscall { Names = ["mkdir", "mkdirat"], Action = "SCMP_ACT_NOTIFY" }],
+        };
+        b.Write();
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(sockPath));
+        listener.Listen(1);
+        var accept = listener.AcceptAsync();
+        string id = s.NewId();
+        var create = Task.Run(() => s.Runtime("create", "--bundle", b.Dir, id));
+        using var conn = await accept;
+        int notifyFd = Berth.Linux.Libc.ReceiveFd((int)conn.Handle, out string json);
+        var state = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("seccompFd", state.GetProperty("fds")[0].GetString());
+        Assert.Equal("agent=test", state.GetProperty("metadata").GetString());
+        Assert.Equal(id, state.GetProperty("state").GetProperty("id").GetString());
+        Assert.Equal("anon_inode:seccomp notify", new FileInfo($"/proc/self/fd/{notifyFd}").LinkTarget);
+        (await create).Ok();
+        Assert.Equal(state.GetProperty("pid").GetInt32(), s.Pid(id));
+        // With no supervisor left (the fd closed), a notifying call fails with ENOSYS.
+        Berth.Linux.Libc.close(notifyFd);
+        s.Runtime("start", id).Ok();
+        LifecycleTests.WaitFor(() => s.Status(id) == "stopped");
+        Assert.False(Directory.Exists(Path.Combine(b.Rootfs, "tmp", "notified")));
     }
 }

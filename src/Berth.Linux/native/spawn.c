@@ -227,6 +227,17 @@ static int install_seccomp(const struct berth_final *f)
     return 0;
 }
 
+/*
+ * Loads a seccomp filter on the calling thread now (not at exec) and returns its notification
+ * listener fd, for profiles with SCMP_ACT_NOTIFY: the runtime must hand the fd to the profile's
+ * listenerPath while `create` still runs, as runc does.
+ */
+int berth_seccomp_listener(const struct sock_filter *filter, int32_t len, uint32_t flags)
+{
+    struct sock_fprog prog = { (unsigned short)len, (struct sock_filter *)filter };
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
 /* execve with a PATH search in the container's environment, as execvpe does with the caller's. */
 static int exec_search(const char *file, char *const *argv, char *const *envp)
 {

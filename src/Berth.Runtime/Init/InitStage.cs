@@ -2,6 +2,7 @@ using Berth.Linux;
 using Berth.Oci;
 using Berth.Runtime.Process;
 using Berth.Runtime.Rootfs;
+using Berth.Runtime.Seccomp;
 using static Berth.Linux.Libc;
 
 namespace Berth.Runtime.Init;
@@ -103,6 +104,11 @@ public static class InitStage
         }
 
         StartupTrace.Mark("init: ready");
+        if (spec.Linux?.Seccomp is { } seccomp && SeccompCompiler.Compile(seccomp) is { UsesNotify: true } notifying)
+        {
+            LoadNotifyingSeccomp(notifying, sync);
+            final = ProcessSettings.Build(process, seccomp: null, consoleSocket: -1, setsid: config.ConsoleFd < 0, personality: spec.Linux?.Personality);
+        }
         sync.Send(SyncChannel.Created);
         sync.Dispose();
 
@@ -118,5 +124,26 @@ public static class InitStage
         StartupTrace.Mark("init: exec");
         Spawner.FinalExec(final, path, args, env);
         return 127; // FinalExec throws on failure
+    }
+
+    /// <summary>
+    /// SCMP_ACT_NOTIFY: the filter is loaded here, before "created", and its listener fd goes to the
+    /// runtime, which hands it to linux.seccomp.listenerPath while `create` still runs (as runc does).
+    /// From here on this thread's own calls pass the filter too.
+    /// </summary>
+    private static unsafe void LoadNotifyingSeccomp(SeccompProgram program, SyncChannel sync)
+    {
+        byte[] filter = program.ToBytes();
+        int fd;
+        fixed (byte* p = filter) fd = BerthNative.berth_seccomp_listener(p, filter.Length / 8, program.Flags);
+        if (fd < 0) Errno.Throw("seccomp: load the filter with a notification listener");
+        try
+        {
+            sync.Send(SyncChannel.Seccomp);
+            SendFd(sync.Fd, fd, "seccompFd"u8);
+        }
+        finally { close(fd); }
+        var reply = sync.Receive();
+        if (reply?.Kind != SyncChannel.Ok) throw new RuntimeException(reply?.Payload is { Length: > 0 } e ? e : "runtime stopped before it passed on the seccomp listener");
     }
 }

@@ -9,13 +9,14 @@ namespace Berth.Runtime.Init;
 /// little-endian length, then "kind\n" and the payload bytes. The runtime sends "config" (the
 /// <see cref="InitConfig"/> lines), "spec" (config.json as in the bundle) and "ok" (hooks ran);
 /// init sends "hooks" (namespaces and mounts are ready: run prestart/createRuntime), "created"
-/// (waiting on the exec fifo) or "error" (one line of text).
+/// (waiting on the exec fifo), "seccomp" (followed by one byte carrying the seccomp listener fd,
+/// SCM_RIGHTS; the runtime answers "ok" once it passed it on) or "error" (one line of text).
 /// </summary>
 public sealed class SyncChannel(int fd) : IDisposable
 {
     public int Fd { get; private set; } = fd;
 
-    public const string Config = "config", Spec = "spec", Ok = "ok", Hooks = "hooks", Created = "created", Error = "error";
+    public const string Config = "config", Spec = "spec", Seccomp = "seccomp", Ok = "ok", Hooks = "hooks", Created = "created", Error = "error";
 
     public void Send(string kind, string payload = "") => Send(kind, Encoding.UTF8.GetBytes(payload));
 
