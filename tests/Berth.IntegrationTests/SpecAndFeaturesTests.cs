@@ -71,4 +71,15 @@ public sealed class SpecAndFeaturesTests
         Assert.Equal("error", line.GetProperty("level").GetString());
         Assert.Contains("does not exist", line.GetProperty("msg").GetString());
     }
+
+    [Fact]
+    public void DebugWritesEachCommandToTheLog()
+    {
+        using var s = new RuntimeSession();
+        string log = Path.Combine(s.Root, "debug.log");
+        BerthBinary.Run(["runtime", "--root", s.Root, "--log", log, "--debug", "list", "-q"]).Ok();
+        string text = File.ReadAllText(log);
+        Assert.Contains("level=debug", text);
+        Assert.Contains("list: exit status 0", text);
+    }
 }

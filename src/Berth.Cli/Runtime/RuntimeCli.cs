@@ -62,9 +62,12 @@ public static class RuntimeCli
     public static int Guard(ParseResult p, Func<ContainerRuntime, int> body)
     {
         var log = new RuntimeLog(p.GetValue(LogOption), p.GetValue(LogFormatOption) ?? "text", p.GetValue(DebugOption));
+        log.Debug($"{p.CommandResult.Command.Name}: {string.Join(' ', p.Tokens.Select(t => t.Value))}");
         try
         {
-            return body(new ContainerRuntime(p.GetValue(RootOption)!));
+            int code = body(new ContainerRuntime(p.GetValue(RootOption)!));
+            log.Debug($"{p.CommandResult.Command.Name}: exit status {code}");
+            return code;
         }
         catch (Exception e) when (e is RuntimeException or SpecException or SyscallException or SpawnException
                                       or IOException or UnauthorizedAccessException or ArgumentException)

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Berth.Cli.Runtime;
 
-/// <summary>--log/--log-format: errors go to stderr and, when a log file is given, to it as runc writes them.</summary>
+/// <summary>
+/// --log/--log-format/--debug: errors go to stderr and, when a log file is given, to it as runc
+/// writes them; --debug adds a line for each command and its outcome (to the log file, or stderr).
+/// </summary>
 public sealed class RuntimeLog(string? path, string format, bool debug)
 {
     public bool Debugging { get; } = debug;
@@ -15,7 +18,9 @@ public sealed class RuntimeLog(string? path, string format, bool debug)
 
     public void Debug(string message)
     {
-        if (Debugging) Write("debug", message);
+        if (!Debugging) return;
+        if (path is null) Console.Error.WriteLine($"berth runtime: debug: {message}");
+        else Write("debug", message);
     }
 
     private void Write(string level, string message)
