@@ -24,7 +24,17 @@ cleanup_all() {
   done
   rm -rf "$work"
   # The parent cgroup of the absolute cgroupsPath, once every runtime removed its own child.
-  for d in /sys/fs/cgroup/*/berth-bench; do [ -d "$d" ] && rmdir "$d"/* "$d" 2>/dev/null; done
+  rmdir /sys/fs/cgroup/*/berth 2>/dev/null # the engine root berth keeps between containers
+  for try in 1 2 3 4 5; do
+    left=0
+    for d in /sys/fs/cgroup/*/berth-bench; do
+      [ -d "$d" ] || continue
+      find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
+      rmdir "$d" 2>/dev/null || left=1
+    done
+    [ $left = 0 ] && break
+    sleep 0.2
+  done
   true
 }
 runtime_cmd() { # runtime_cmd NAME ARGS...: one runtime with its own --root

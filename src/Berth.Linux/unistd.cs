@@ -79,3 +79,18 @@ public static partial class Libc
         }
     }
 }
+
+public static partial class Libc
+{
+    public const short POLLIN = 1, POLLHUP = 0x10;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int fd;
+        public short events, revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial int poll(PollFd* fds, nuint nfds, int timeout);
+}

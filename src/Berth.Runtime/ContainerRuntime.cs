@@ -300,22 +300,24 @@ public sealed partial class ContainerRuntime(string root)
         catch (RuntimeException e) { Console.Error.WriteLine($"warning: {e.Message}"); }
     }
 
+    /// <summary>
+    /// Waits for the init's byte on the exec fifo. poll(2) sleeps until the init writes (a fifo
+    /// nobody has opened for writing yet reports no hang-up); every 10 ms the init's life is checked.
+    /// </summary>
     private static unsafe bool WaitForFifoByte(int fd, ContainerRecord r)
     {
         byte b;
-        int delay = 0;
+        var pfd = new PollFd { fd = fd, events = POLLIN };
         while (true)
         {
             nint n = read(fd, &b, 1);
             if (n == 1) return true;
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (n < 0 && errno != Errno.EAGAIN && errno != Errno.EINTR) Errno.Throw("read exec fifo");
-            // n == 0: no writer yet (init has not reached the open) — keep polling while it lives.
-            // A short-lived program may have run and exited in between: its byte is still in the fifo.
+            // n == 0: the init wrote and closed already, or has not opened yet. A short-lived program
+            // may have run and exited in between: its byte is then still in the fifo.
             if (!ProcStat.IsAlive(r.Pid, r.PidStartTime)) return read(fd, &b, 1) == 1;
-            if (delay > 0) Thread.Sleep(delay);
-            else Thread.Yield();
-            delay = Math.Min(delay + 1, 10);
+            poll(&pfd, 1, 10);
         }
     }
 
