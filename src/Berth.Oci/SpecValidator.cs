@@ -34,29 +34,11 @@ public static class SpecValidator
 {
     public const string ConfigDocument = "config.json";
 
-    /// <summary>The capability names of capabilities(7) (CAP_CHOWN = 0 … CAP_CHECKPOINT_RESTORE = 40).</summary>
-    /// <remarks>Must equal Berth.Linux.Capabilities.Names, which maps them to numbers (a unit test checks it).</remarks>
-    public static IReadOnlyList<string> CapabilityNames { get; } =
-    [
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-        "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-        "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
-        "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-        "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
-        "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
-        "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-        "CAP_CHECKPOINT_RESTORE",
-    ];
+    /// <summary>The capability names of the kernel ABI (Berth.Linux's table: one list for the validator and the runtime).</summary>
+    public static IReadOnlyList<string> CapabilityNames => Berth.Linux.Capabilities.Names;
 
-    /// <summary>The resource names of getrlimit(2).</summary>
-    /// <remarks>Must equal Berth.Linux.Rlimits.Names, which maps them to numbers (a unit test checks it).</remarks>
-    public static IReadOnlyList<string> RlimitNames { get; } =
-    [
-        "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
-        "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS",
-        "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
-    ];
+    /// <summary>The rlimit names of the kernel ABI (Berth.Linux's table).</summary>
+    public static IReadOnlyList<string> RlimitNames => Berth.Linux.Rlimits.Names;
 
     /// <summary>Values of <c>linux.rootfsPropagation</c> (the spec's four plus runc's recursive forms).</summary>
     public static IReadOnlyList<string> RootfsPropagations { get; } =

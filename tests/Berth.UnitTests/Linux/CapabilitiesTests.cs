@@ -32,10 +32,6 @@ public sealed class CapabilitiesTests
     }
 
     [Fact]
-    public void ValidatorKnowsTheSameNames()
-        => Assert.Equal(Capabilities.Names, SpecValidator.CapabilityNames);
-
-    [Fact]
     public void UnknownNamesAreErrors()
     {
         var e = Assert.Throws<ArgumentException>(() => Capabilities.Mask(["CAP_KILL", "CAP_TELEPORT"], 40));
