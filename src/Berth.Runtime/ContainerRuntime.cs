@@ -34,6 +34,14 @@ public sealed partial class ContainerRuntime(string root)
 {
     public StateStore Store { get; } = new(root);
 
+    // What this process created (`run` creates, starts and deletes in one process): no need to read
+    // it back from the state folder. Status is always derived live, so nothing here goes stale.
+    private readonly Dictionary<string, (ContainerRecord Record, Spec Spec)> _made = new(StringComparer.Ordinal);
+
+    private ContainerRecord LoadRecord(string id) => _made.TryGetValue(id, out var m) ? m.Record : Store.Load(id);
+
+    private Spec LoadSpec(string id) => _made.TryGetValue(id, out var m) ? m.Spec : Store.LoadSpec(id);
+
     private static readonly (string Type, ulong Flag)[] s_namespaceFlags =
     [
         ("user", CLONE_NEWUSER), ("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("network", CLONE_NEWNET),
@@ -45,12 +53,11 @@ public sealed partial class ContainerRuntime(string root)
     public ContainerRecord Create(CreateOptions o)
     {
         string bundle = Path.GetFullPath(o.Bundle);
-        byte[] configBytes;
-        try { configBytes = File.ReadAllBytes(Path.Combine(bundle, "config.json")); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new RuntimeException($"{Path.Combine(bundle, "config.json")}: no such file");
-        }
+        string configPath = Path.Combine(bundle, "config.json");
+        int readErrno = RawFile.TryReadBytes(configPath, out byte[] configBuffer, out int configLength);
+        if (readErrno is Errno.ENOENT or Errno.ENOTDIR) throw new RuntimeException($"{configPath}: no such file");
+        if (readErrno != 0) throw new SyscallException(readErrno, $"read {configPath}");
+        var configBytes = configBuffer.AsSpan(0, configLength);
         StartupTrace.Mark("create: read config");
         Spec spec = OciJson.ParseSpec(configBytes);
         StartupTrace.Mark("create: parsed");
@@ -208,6 +215,7 @@ public sealed partial class ContainerRuntime(string root)
             Store.Save(record);
             if (o.PidFile is not null) StateStore.WriteAtomic(Path.GetFullPath(o.PidFile), System.Text.Encoding.ASCII.GetBytes(child.Pid.ToString()));
             child.Dispose();
+            _made[o.Id] = (record, spec);
             return record;
         }
         catch
@@ -281,7 +289,7 @@ public sealed partial class ContainerRuntime(string root)
     /// <summary>Lets a created container run its program: opens the exec fifo the init waits on.</summary>
     public void Start(string id)
     {
-        var r = Store.Load(id);
+        var r = LoadRecord(id);
         string status = StatusOf(r);
         if (status != Status.Created) throw new RuntimeException($"cannot start a container that is {status}");
         string fifo = Store.FifoOf(id);
@@ -295,7 +303,7 @@ public sealed partial class ContainerRuntime(string root)
         File.Delete(fifo);
         r.Status = Status.Running;
         Store.Save(r);
-        var spec = Store.LoadSpec(id);
+        var spec = LoadSpec(id);
         try { Hooks.Run(spec.Hooks?.Poststart, StateOf(r, spec, Status.Running), "poststart"); }
         catch (RuntimeException e) { Console.Error.WriteLine($"warning: {e.Message}"); }
     }
@@ -337,7 +345,7 @@ public sealed partial class ContainerRuntime(string root)
     public void Delete(string id, bool force)
     {
         ContainerRecord r;
-        try { r = Store.Load(id); }
+        try { r = LoadRecord(id); }
         catch (RuntimeException e) when (e.NotFound && force) { return; }
         string status = StatusOf(r);
         var cgroup = ContainerCgroups.Open(r.CgroupsPath);
@@ -354,9 +362,10 @@ public sealed partial class ContainerRuntime(string root)
         // Processes the init left behind (it may have been killed alone) die with the container.
         if (cgroup.GetPids().Count > 0) cgroup.KillAll(SIGKILL);
         Spec? spec = null;
-        try { spec = Store.LoadSpec(id); } catch (Exception) { /* a broken state dir is still deleted */ }
+        try { spec = LoadSpec(id); } catch (Exception) { /* a broken state dir is still deleted */ }
         cgroup.Destroy();
         Store.Remove(id);
+        _made.Remove(id);
         try { Hooks.Run(spec?.Hooks?.Poststop, StateOf(r, spec, Status.Stopped), "poststop"); }
         catch (RuntimeException e) { Console.Error.WriteLine($"warning: {e.Message}"); }
     }
