@@ -19,7 +19,7 @@ public static unsafe partial class BerthNative
         12 => "setgroups", 13 => "setgid", 14 => "setuid", 15 => "drop bounding capabilities",
         16 => "capset", 17 => "raise ambient capabilities", 18 => "set no_new_privs",
         19 => "load seccomp filter", 20 => "send seccomp listener", 21 => "exec", 22 => "set up console",
-        23 => "setsid", 24 => "personality", _ => $"step {step}",
+        23 => "setsid", 24 => "personality", 25 => "close inherited file descriptors", _ => $"step {step}",
     };
 
     public const int STEP_EXEC = 21;
@@ -54,6 +54,7 @@ public static unsafe partial class BerthNative
         public ushort ConsoleRows, ConsoleCols;
         public int Setsid;
         public int Personality;
+        public int CloexecFrom;
     }
 
     [StructLayout(LayoutKind.Sequential)]

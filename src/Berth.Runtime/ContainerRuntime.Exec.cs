@@ -67,7 +67,7 @@ public sealed partial class ContainerRuntime
             toClose.Add(goRead);
             toClose.Add(goWrite);
             var fdMap = o.PreserveFds.Select(fd => (fd, fd)).ToList();
-            var final = ProcessSettings.Build(o.Process, spec.Linux?.Seccomp, consoleFd, setsid: consoleFd < 0, personality: spec.Linux?.Personality);
+            var final = ProcessSettings.Build(o.Process, spec.Linux?.Seccomp, consoleFd, setsid: consoleFd < 0, personality: spec.Linux?.Personality, preserveFds: o.PreserveFds.Count);
             using var child = Spawner.Spawn(new SpawnOptions
             {
                 Path = args[0],

@@ -3,6 +3,7 @@ using Berth.Linux;
 using Berth.Oci;
 using Berth.Runtime.Cgroups;
 using Berth.Runtime.Init;
+using Berth.Runtime.Mounts;
 using Berth.Runtime.Process;
 using Berth.Runtime.Seccomp;
 using static Berth.Linux.Libc;
@@ -65,6 +66,8 @@ public sealed partial class ContainerRuntime(string root)
         if (spec.Process is null) throw new SpecException("config.json: process: required to create a container");
         string rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path));
         if (!Directory.Exists(rootfs)) throw new RuntimeException($"root.path: {rootfs} is not a directory");
+        // Mount options are checked here, before anything starts, not only when init mounts.
+        for (int i = 0; i < (spec.Mounts?.Count ?? 0); i++) MountOptions.Parse(spec.Mounts![i], $"config.json: mounts[{i}]");
 
         StartupTrace.Mark("create: parsed and validated");
         StateStore.CheckId(o.Id);
@@ -166,7 +169,7 @@ public sealed partial class ContainerRuntime(string root)
             var config = new InitConfig
             {
                 Rootfs = rootfs, Bundle = bundle, Id = o.Id, NewNamespaces = newNs, FifoFd = fifoFd,
-                ConsoleFd = consoleFd, NoPivot = o.NoPivot, CgroupMounts = ContainerCgroups.MountSources(cgroup),
+                ConsoleFd = consoleFd, NoPivot = o.NoPivot, CgroupMounts = ContainerCgroups.MountSources(cgroup), PreserveFds = o.PreserveFds,
             };
             sync.Send(SyncChannel.Config, config.Serialize());
             sync.Send(SyncChannel.Spec, configBytes);

@@ -117,4 +117,37 @@ public sealed class ProcessTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("scheduler.policy", r.Stderr);
     }
+
+    [Fact]
+    public void OnlyStdioAndPreservedFdsReachTheContainer()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sh", "-c", "ls /proc/self/fd | sort -n | tr '\\n' ' '");
+        b.Write();
+        string outFile = Path.Combine(s.Root, "out");
+        // fd 3 is preserved, fd 4 is merely inherited by the runtime and must not reach the container.
+        var psi = new System.Diagnostics.ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (string a in (string[])["-c", "exec \"$0\" runtime --root \"$1\" run --preserve-fds 1 --bundle \"$2\" \"$3\" 3</etc/hostname 4</etc/hostname >\"$4\" 2>&1",
+                     BerthBinary.PathToBinary, s.Root, b.Dir, s.NewId(), outFile])
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        Assert.True(p.WaitForExit(30_000));
+        Assert.Equal(0, p.ExitCode);
+        // ls itself opens one more fd (the directory it lists) above the preserved one.
+        Assert.StartsWith("0 1 2 3 ", File.ReadAllText(outFile));
+        Assert.DoesNotContain(" 5 ", " " + File.ReadAllText(outFile));
+    }
+
+    [Fact]
+    public void AnUnsupportedMountOptionIsRefusedBeforeAnythingStarts()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("true");
+        b.Spec.Mounts!.Add(new Mount { Destination = "/x", Type = "tmpfs", Source = "tmpfs", Options = ["tmpcopyup"] });
+        var r = s.Run(b);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("mounts[", r.Stderr);
+        Assert.Contains("tmpcopyup", r.Stderr);
+        Assert.Empty(s.Runtime("list", "-q").Ok().Stdout.Trim());
+    }
 }

@@ -47,6 +47,12 @@
 #define PR_CAP_AMBIENT_RAISE 2
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
@@ -56,7 +62,7 @@ enum {
     STEP_CLONE = 1, STEP_SETNS, STEP_UNSHARE_TIME, STEP_TIME_OFFSETS, STEP_WAIT_GO, STEP_UNSHARE_CGROUP,
     STEP_BECOME_ROOT, STEP_FD_MAP, STEP_CHDIR, STEP_RLIMIT, STEP_UMASK, STEP_SETGROUPS, STEP_SETGID,
     STEP_SETUID, STEP_BOUNDING, STEP_CAPSET, STEP_AMBIENT, STEP_NO_NEW_PRIVS, STEP_SECCOMP,
-    STEP_SECCOMP_LISTENER, STEP_EXEC, STEP_CONSOLE, STEP_SETSID, STEP_PERSONALITY
+    STEP_SECCOMP_LISTENER, STEP_EXEC, STEP_CONSOLE, STEP_SETSID, STEP_PERSONALITY, STEP_CLOSE_FDS
 };
 
 struct berth_rlimit {
@@ -85,6 +91,7 @@ struct berth_final {
     uint16_t console_rows, console_cols;
     int32_t setsid;
     int32_t personality;             /* -1: leave */
+    int32_t cloexec_from;            /* fds from this one up are closed by the execve; -1: leave */
 };
 
 struct berth_spawn_request {
@@ -332,6 +339,11 @@ int berth_final_exec(const struct berth_final *f, const char *path, char *const 
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return -1;
     }
     reset_signals();
+    /* Only stdio and --preserve-fds reach the program, whatever the caller let us inherit. */
+    if (f->cloexec_from >= 0 && syscall(SYS_close_range, (unsigned)f->cloexec_from, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        *step = STEP_CLOSE_FDS;
+        return -1;
+    }
     if (f->seccomp_len > 0 && f->no_new_privs) {
         int s = install_seccomp(f);
         if (s) { *step = s; return -1; }

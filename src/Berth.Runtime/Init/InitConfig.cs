@@ -17,6 +17,8 @@ public sealed class InitConfig
     public int FifoFd { get; set; } = -1;
     public int ConsoleFd { get; set; } = -1;
     public bool NoPivot { get; set; }
+    /// <summary>--preserve-fds: the fds 3 … 3+N-1 the container's program receives.</summary>
+    public int PreserveFds { get; set; }
     /// <summary>Where each cgroup hierarchy of the container lives on the host, for the cgroup mount.</summary>
     public List<CgroupMountSource> CgroupMounts { get; set; } = [];
 
@@ -35,6 +37,7 @@ public sealed class InitConfig
         Line("fifoFd", FifoFd.ToString());
         Line("consoleFd", ConsoleFd.ToString());
         Line("noPivot", NoPivot ? "1" : "0");
+        Line("preserveFds", PreserveFds.ToString());
         foreach (var m in CgroupMounts) Line("cgroup", $"{(m.V2 ? "2" : "1")}\t{m.Name}\t{m.HostPath}");
         return sb.ToString();
     }
@@ -56,6 +59,7 @@ public sealed class InitConfig
                 case "fifoFd": c.FifoFd = int.Parse(value); break;
                 case "consoleFd": c.ConsoleFd = int.Parse(value); break;
                 case "noPivot": c.NoPivot = value == "1"; break;
+                case "preserveFds": c.PreserveFds = int.Parse(value); break;
                 case "cgroup":
                     string[] f = value.Split('\t', 3);
                     c.CgroupMounts.Add(new CgroupMountSource { V2 = f[0] == "2", Name = f[1], HostPath = f[2] });

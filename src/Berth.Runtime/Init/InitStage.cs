@@ -90,7 +90,7 @@ public static class InitStage
             ?? throw new RuntimeException($"exec: \"{args[0]}\": executable file not found in $PATH");
 
         // The pty is made now so that `create` can hand its master to the console socket.
-        var final = ProcessSettings.Build(process, spec.Linux?.Seccomp, config.ConsoleFd, setsid: true, personality: spec.Linux?.Personality);
+        var final = ProcessSettings.Build(process, spec.Linux?.Seccomp, config.ConsoleFd, setsid: true, personality: spec.Linux?.Personality, preserveFds: config.PreserveFds);
         if (config.ConsoleFd >= 0)
         {
             unsafe
@@ -100,14 +100,14 @@ public static class InitStage
                     throw new SyscallException(System.Runtime.InteropServices.Marshal.GetLastPInvokeError(), BerthNative.StepName(step));
             }
             close(config.ConsoleFd);
-            final = ProcessSettings.Build(process, spec.Linux?.Seccomp, consoleSocket: -1, setsid: false, personality: spec.Linux?.Personality);
+            final = ProcessSettings.Build(process, spec.Linux?.Seccomp, consoleSocket: -1, setsid: false, personality: spec.Linux?.Personality, preserveFds: config.PreserveFds);
         }
 
         StartupTrace.Mark("init: ready");
         if (spec.Linux?.Seccomp is { } seccomp && SeccompCompiler.Compile(seccomp) is { UsesNotify: true } notifying)
         {
             LoadNotifyingSeccomp(notifying, sync);
-            final = ProcessSettings.Build(process, seccomp: null, consoleSocket: -1, setsid: config.ConsoleFd < 0, personality: spec.Linux?.Personality);
+            final = ProcessSettings.Build(process, seccomp: null, consoleSocket: -1, setsid: config.ConsoleFd < 0, personality: spec.Linux?.Personality, preserveFds: config.PreserveFds);
         }
         sync.Send(SyncChannel.Created);
         sync.Dispose();

@@ -33,6 +33,8 @@ public sealed class FinalSettings
     public bool Setsid { get; init; }
     /// <summary>personality(2) persona, or -1 to leave it.</summary>
     public int Personality { get; init; } = -1;
+    /// <summary>File descriptors from this number up do not reach the program (3 + --preserve-fds); -1 leaves them.</summary>
+    public int CloexecFrom { get; init; } = -1;
 
     internal unsafe BerthNative.Final* ToNative(NativeArena arena)
     {
@@ -65,6 +67,7 @@ public sealed class FinalSettings
             ConsoleCols = ConsoleCols,
             Setsid = Setsid ? 1 : 0,
             Personality = Personality,
+            CloexecFrom = CloexecFrom,
         });
     }
 }

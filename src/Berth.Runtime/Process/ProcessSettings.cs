@@ -8,7 +8,7 @@ namespace Berth.Runtime.Process;
 public static class ProcessSettings
 {
     public static FinalSettings Build(Oci.Process p, LinuxSeccomp? seccomp, int consoleSocket, bool setsid,
-        int seccompListenerSocket = -1, LinuxPersonality? personality = null)
+        int seccompListenerSocket = -1, LinuxPersonality? personality = null, int preserveFds = 0)
     {
         var caps = p.Capabilities;
         SeccompProgram? program = seccomp is null ? null : SeccompCompiler.Compile(seccomp);
@@ -36,6 +36,7 @@ public static class ProcessSettings
             ConsoleCols = (ushort)(p.ConsoleSize?.Width ?? 0),
             Setsid = setsid,
             Personality = ProcessScheduling.Personality(personality),
+            CloexecFrom = 3 + preserveFds,
         };
     }
 
