@@ -11,18 +11,17 @@ public static unsafe partial class BerthNative
     private const string Lib = "berth_native";
 
     /// <summary>The steps of spawn.c, for error messages (same numbers as its enum).</summary>
-    public static string StepName(int step) => step switch
-    {
-        1 => "clone", 2 => "setns", 3 => "unshare time namespace", 4 => "write timens_offsets",
-        5 => "wait for parent", 6 => "unshare cgroup namespace", 7 => "become root in user namespace",
-        8 => "move file descriptors", 9 => "chdir to cwd", 10 => "setrlimit", 11 => "umask",
-        12 => "setgroups", 13 => "setgid", 14 => "setuid", 15 => "drop bounding capabilities",
-        16 => "capset", 17 => "raise ambient capabilities", 18 => "set no_new_privs",
-        19 => "load seccomp filter", 20 => "send seccomp listener", 21 => "exec", 22 => "set up console",
-        23 => "setsid", 24 => "personality", 25 => "close inherited file descriptors", _ => $"step {step}",
-    };
+    public static string StepName(int step) => step >= 1 && step <= s_steps.Length ? s_steps[step - 1] : $"step {step}";
 
-    public const int STEP_EXEC = 21;
+    private static readonly string[] s_steps =
+    [
+        "clone", "setns", "unshare time namespace", "write timens_offsets", "wait for parent", "become root in user namespace",
+        "move file descriptors", "chdir to cwd", "setrlimit", "umask", "setgroups", "setgid",
+        "setuid", "drop bounding capabilities", "capset", "raise ambient capabilities", "set no_new_privs", "load seccomp filter",
+        "send seccomp listener", "exec", "set up console", "setsid", "personality", "close inherited file descriptors",
+    ];
+
+    public const int STEP_EXEC = 20;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct Rlimit
@@ -69,7 +68,6 @@ public static unsafe partial class BerthNative
         public int UnshareTime;
         public byte* TimeOffsets;
         public int GoFd;
-        public int UnshareCgroup;
         public int BecomeRoot;
         public int* FdMap;
         public int FdMapCount;

@@ -59,7 +59,7 @@
 
 /* Steps, reported with errno when one fails (BerthNative.cs has the same numbers). */
 enum {
-    STEP_CLONE = 1, STEP_SETNS, STEP_UNSHARE_TIME, STEP_TIME_OFFSETS, STEP_WAIT_GO, STEP_UNSHARE_CGROUP,
+    STEP_CLONE = 1, STEP_SETNS, STEP_UNSHARE_TIME, STEP_TIME_OFFSETS, STEP_WAIT_GO,
     STEP_BECOME_ROOT, STEP_FD_MAP, STEP_CHDIR, STEP_RLIMIT, STEP_UMASK, STEP_SETGROUPS, STEP_SETGID,
     STEP_SETUID, STEP_BOUNDING, STEP_CAPSET, STEP_AMBIENT, STEP_NO_NEW_PRIVS, STEP_SECCOMP,
     STEP_SECCOMP_LISTENER, STEP_EXEC, STEP_CONSOLE, STEP_SETSID, STEP_PERSONALITY, STEP_CLOSE_FDS
@@ -104,7 +104,6 @@ struct berth_spawn_request {
     int32_t unshare_time;            /* a new time namespace, offsets written before anyone enters */
     const char *time_offsets;        /* the text for /proc/self/timens_offsets, or NULL */
     int32_t go_fd;                   /* the child reads one byte here before its last steps; -1 */
-    int32_t unshare_cgroup;          /* after the go: a new cgroup namespace rooted at its cgroup */
     int32_t become_root;             /* after the go: uid/gid 0 in its new user namespace */
     const int32_t *fd_map;           /* pairs (from, to) */
     int32_t fd_map_count;
@@ -379,7 +378,6 @@ static _Noreturn void stage2(const struct berth_spawn_request *req, int report)
         do n = read(req->go_fd, &go, 1); while (n < 0 && errno == EINTR);
         if (n != 1) fail(report, STEP_WAIT_GO, n == 0 ? EPIPE : errno);
     }
-    if (req->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0) fail(report, STEP_UNSHARE_CGROUP, errno);
     if (req->become_root) {
         if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
             fail(report, STEP_BECOME_ROOT, errno);

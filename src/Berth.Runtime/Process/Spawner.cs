@@ -16,7 +16,6 @@ public sealed class SpawnOptions
     public string? TimeOffsets { get; init; }
     /// <summary>The child waits for one byte on this fd before its last steps; -1: no wait.</summary>
     public int GoFd { get; init; } = -1;
-    public bool UnshareCgroup { get; init; }
     public bool BecomeRoot { get; init; }
     /// <summary>(from, to) pairs moved into place in the child; the targets lose close-on-exec.</summary>
     public IReadOnlyList<(int From, int To)> FdMap { get; init; } = [];
@@ -78,7 +77,6 @@ public static unsafe class Spawner
             UnshareTime = o.NewTimeNamespace ? 1 : 0,
             TimeOffsets = arena.Utf8(o.TimeOffsets),
             GoFd = o.GoFd,
-            UnshareCgroup = o.UnshareCgroup ? 1 : 0,
             BecomeRoot = o.BecomeRoot ? 1 : 0,
             FdMapCount = o.FdMap.Count,
             FdMap = arena.Array<int>(o.FdMap.SelectMany(p => new[] { p.From, p.To }).ToArray()),
