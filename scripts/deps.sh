@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Berth needs to build and test, when they are missing.
 #   clang, zlib1g-dev: the NativeAOT linker; build-essential: spawn.c
-#   busybox-static: the test and demo container image; jq: bundle edits in scripts
+#   busybox-static: the test and demo container image; jq: bundle edits in scripts;
+#   procps: the host ps(1) that `berth runtime ps` runs, as runc does
 # BENCH=1 adds what bench/runtime.sh compares against: runc, crun, hyperfine, time.
 set -euo pipefail
-pkgs=(clang zlib1g-dev build-essential busybox-static jq)
+pkgs=(clang zlib1g-dev build-essential busybox-static jq procps)
 [ "${BENCH:-0}" = 1 ] && pkgs+=(runc crun hyperfine time)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
