@@ -177,6 +177,33 @@ public sealed class LifecycleTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Fact]
+    public void ACreateKilledMidwayLeavesAStateThatDeleteCleansUp()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "1000");
+        string marker = Path.Combine(s.Root, "hook-started");
+        b.Spec.Hooks = new Berth.Oci.Hooks
+        {
+            Prestart = [new Berth.Oci.Hook { Path = "/bin/sh", Args = ["sh", "-c", $"touch {marker}; sleep 2"] }],
+        };
+        b.Write();
+        string id = s.NewId();
+        var psi = new System.Diagnostics.ProcessStartInfo(BerthBinary.PathToBinary) { UseShellExecute = false, RedirectStandardError = true };
+        foreach (string a in (string[])["runtime", "--root", s.Root, "create", "--bundle", b.Dir, id]) psi.ArgumentList.Add(a);
+        using (var create = System.Diagnostics.Process.Start(psi)!)
+        {
+            WaitFor(() => File.Exists(marker));
+            create.Kill();
+            create.WaitForExit();
+        }
+        // The init notices that its runtime is gone and exits; the state folder says what is left.
+        WaitFor(() => s.Status(id) == "stopped");
+        s.Runtime("delete", id).Ok();
+        Assert.Empty(s.Runtime("list", "-q").Ok().Stdout.Trim());
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/berth/{id}"));
+    }
+
     internal static void WaitFor(Func<bool> condition, int timeoutMs = 10_000)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
