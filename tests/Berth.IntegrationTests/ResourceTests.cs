@@ -121,4 +121,23 @@ public sealed class ResourceTests
         Assert.True(data.GetProperty("memory").GetProperty("usage").GetProperty("usage").GetInt64() > 0);
         Assert.Equal(64L << 20, data.GetProperty("memory").GetProperty("usage").GetProperty("limit").GetInt64());
     }
+
+    [Fact]
+    public async Task EventsReportAnOomKillAndEndWithTheContainer()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sh", "-c", "sleep 1; head -c 200m /dev/zero | tail; sleep 1000");
+        b.Spec.Linux!.Resources = new LinuxResources { Memory = new LinuxMemory { Limit = 16 << 20, Swap = 16 << 20 } };
+        string id = s.Create(b);
+        s.Runtime("start", id).Ok();
+        var events = Task.Run(() => s.Runtime("events", "--interval", "200ms", id));
+        LifecycleTests.WaitFor(() => Cg("memory", id, "memory.oom_control").Contains("oom_kill 1"));
+        await Task.Delay(600);
+        s.Runtime("kill", id, "KILL").Ok();
+        var r = await events;
+        Assert.Equal(0, r.ExitCode);
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Contains(lines, e => e.GetProperty("type").GetString() == "stats");
+        Assert.Contains(lines, e => e.GetProperty("type").GetString() == "oom");
+    }
 }
