@@ -10,9 +10,6 @@ public static partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int unshare(int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int setns(int fd, int nstype);
 }
 
 // Scheduling of another process (by pid): policy and attributes, I/O priority, CPU affinity.

@@ -6,7 +6,7 @@ namespace Berth.Linux;
 public static partial class Libc
 {
     public const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
-    public const int SOL_SOCKET = 1, SCM_RIGHTS = 1;
+    public const int SOL_SOCKET = 1, SCM_RIGHTS = 1, MSG_CMSG_CLOEXEC = 0x40000000;
 
     [LibraryImport("libc", SetLastError = true)]
     public static unsafe partial int socketpair(int domain, int type, int protocol, int* sv);
@@ -41,7 +41,7 @@ public static partial class Libc
         var iov = new iovec { iov_base = data, iov_len = 4096 };
         var msg = new msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 64 };
         nint n;
-        while ((n = recvmsg(socket, &msg, SOCK_CLOEXEC /* MSG_CMSG_CLOEXEC has the same value */)) < 0)
+        while ((n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC)) < 0)
             if (Marshal.GetLastPInvokeError() != Errno.EINTR) Errno.Throw("recvmsg");
         name = System.Text.Encoding.UTF8.GetString(data, (int)n);
         // struct cmsghdr { size_t len; int level; int type; } then the data, 8-byte aligned

@@ -58,4 +58,27 @@ public sealed class ConsoleTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("--console-socket", r.Stderr);
     }
+
+    [Fact]
+    public void RunWithoutConsoleSocketProxiesThePtyItself()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty");
+        b.Spec.Process!.Terminal = true;
+        var r = s.Run(b).Ok();
+        string text = r.Stdout.Replace("\r", "");
+        Assert.Contains("/dev/pts/0\n", text);
+        Assert.Contains("stdin-is-a-tty", text);
+    }
+
+    [Fact]
+    public void ExecTtyWithoutConsoleSocketProxiesThePtyItself()
+    {
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "1000");
+        string id = s.Create(b);
+        s.Runtime("start", id).Ok();
+        var r = s.Runtime("exec", "--tty", id, "tty").Ok();
+        Assert.StartsWith("/dev/pts/", r.Stdout.Replace("\r", ""));
+    }
 }

@@ -82,4 +82,13 @@ public sealed class SpecAndFeaturesTests
         Assert.Contains("level=debug", text);
         Assert.Contains("list: exit status 0", text);
     }
+
+    [Fact]
+    public void TheSystemdCgroupDriverIsRefusedClearly()
+    {
+        using var s = new RuntimeSession();
+        var r = BerthBinary.Run(["runtime", "--root", s.Root, "--systemd-cgroup", "list"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("systemd cgroup driver is not supported", r.Stderr);
+    }
 }

@@ -123,7 +123,9 @@ public static class ExecCommand
             if (detached) return 0;
             proxy?.Start();
             using var forward = new SignalForwarder(pid);
-            return Libc.WaitForExit(pid);
+            int code = Libc.WaitForExit(pid);
+            proxy?.DrainOutput();
+            return code;
         }));
         return c;
     }

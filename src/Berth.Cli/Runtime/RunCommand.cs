@@ -38,6 +38,7 @@ public static class RunCommand
             }
             StartupTrace.Mark("run: started");
             int code = Libc.WaitForExit(created.Pid);
+            proxy?.DrainOutput();
             StartupTrace.Mark("run: exited");
             if (!p.GetValue(keep)) rt.Delete(created.Id, force: true);
             StartupTrace.Mark("run: deleted");

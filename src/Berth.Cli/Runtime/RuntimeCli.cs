@@ -21,7 +21,8 @@ public static class RuntimeCli
         Description = "log format: text or json", DefaultValueFactory = _ => "text", Recursive = true,
     };
     public static readonly Option<bool> DebugOption = new("--debug") { Description = "debug output in the log", Recursive = true };
-    // Accepted for compatibility with tools that pass them to runc; they change nothing here.
+    // Accepted for compatibility with tools that pass them to runc: --criu and --rootless change
+    // nothing here; --systemd-cgroup is refused, as there is no systemd driver yet.
     private static readonly Option<bool> SystemdCgroupOption = new("--systemd-cgroup") { Recursive = true, Hidden = true };
     private static readonly Option<string?> CriuOption = new("--criu") { Recursive = true, Hidden = true };
     private static readonly Option<string?> RootlessOption = new("--rootless") { Recursive = true, Hidden = true };
@@ -65,6 +66,7 @@ public static class RuntimeCli
         log.Debug($"{p.CommandResult.Command.Name}: {string.Join(' ', p.Tokens.Select(t => t.Value))}");
         try
         {
+            if (p.GetValue(SystemdCgroupOption)) throw new RuntimeException("--systemd-cgroup: the systemd cgroup driver is not supported (cgroupfs only)");
             int code = body(new ContainerRuntime(p.GetValue(RootOption)!));
             log.Debug($"{p.CommandResult.Command.Name}: exit status {code}");
             return code;

@@ -9,7 +9,7 @@ namespace Berth.Cli.Runtime;
 public sealed class TerminalProxy : IDisposable
 {
     private readonly int _parentEnd;
-    private int _master = -1;
+    private Thread? _output;
 
     public int ChildEnd { get; }
 
@@ -27,11 +27,12 @@ public sealed class TerminalProxy : IDisposable
     /// <summary>Receives the master (sent during create/exec) and starts copying both ways.</summary>
     public void Start()
     {
-        _master = Libc.ReceiveFd(_parentEnd, out _);
-        var master = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(_master, ownsHandle: false), FileAccess.ReadWrite, 1);
+        int fd = Libc.ReceiveFd(_parentEnd, out _);
+        var master = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.ReadWrite, 1);
         var stdin = Console.OpenStandardInput();
         var stdout = Console.OpenStandardOutput();
-        new Thread(() => Copy(master, stdout)) { IsBackground = true }.Start();
+        _output = new Thread(() => Copy(master, stdout)) { IsBackground = true };
+        _output.Start();
         new Thread(() => Copy(stdin, master)) { IsBackground = true }.Start();
     }
 
@@ -49,6 +50,9 @@ public sealed class TerminalProxy : IDisposable
         }
         catch (IOException) { /* the pty closes with EIO when the container exits */ }
     }
+
+    /// <summary>After the process exited: lets the last of its output (still in the pty) reach stdout.</summary>
+    public void DrainOutput() => _output?.Join(TimeSpan.FromSeconds(2));
 
     public void Dispose()
     {
