@@ -301,6 +301,7 @@ public sealed partial class ContainerRuntime(string root)
         try
         {
             if (!WaitForFifoByte(fd, r)) throw new RuntimeException("container init exited before it was started");
+            WaitForFifoEnd(fd);
         }
         finally { close(fd); }
         File.Delete(fifo);
@@ -329,6 +330,25 @@ public sealed partial class ContainerRuntime(string root)
             // may have run and exited in between: its byte is then still in the fifo.
             if (!ProcStat.IsAlive(r.Pid, r.PidStartTime)) return read(fd, &b, 1) == 1;
             poll(&pfd, 1, 10);
+        }
+    }
+
+    /// <summary>
+    /// After its byte the init keeps the fifo open, close-on-exec, while it runs the startContainer
+    /// hooks: the end of the fifo means the container's program runs (or the init died), so the
+    /// poststart hooks come after it, as the spec orders.
+    /// </summary>
+    private static unsafe void WaitForFifoEnd(int fd)
+    {
+        byte b;
+        var pfd = new PollFd { fd = fd, events = POLLIN };
+        while (true)
+        {
+            nint n = read(fd, &b, 1);
+            if (n == 0) return;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (n < 0 && errno != Errno.EAGAIN && errno != Errno.EINTR) Errno.Throw("read exec fifo");
+            poll(&pfd, 1, -1);
         }
     }
 

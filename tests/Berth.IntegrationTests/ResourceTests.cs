@@ -133,7 +133,7 @@ public sealed class ResourceTests
         var events = Task.Run(() => s.Runtime("events", "--interval", "200ms", id));
         LifecycleTests.WaitFor(() => Cg("memory", id, "memory.oom_control").Contains("oom_kill 1"));
         await Task.Delay(600);
-        s.Runtime("kill", id, "KILL").Ok();
+        s.Runtime("kill", id, "KILL"); // the OOM killer may have chosen the container's init already
         var r = await events;
         Assert.Equal(0, r.ExitCode);
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();

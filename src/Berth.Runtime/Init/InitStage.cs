@@ -117,7 +117,8 @@ public static class InitStage
         if (fifo < 0) Errno.Throw("open exec fifo");
         close(config.FifoFd);
         WriteAll(fifo, "0"u8, "write exec fifo");
-        close(fifo);
+        // The fifo stays open, close-on-exec: `start` sees its end when the program has replaced
+        // this process (or this process died), and only then runs the poststart hooks.
 
         state.Status = Status.Running;
         Hooks.Run(spec.Hooks?.StartContainer, state, "startContainer");
