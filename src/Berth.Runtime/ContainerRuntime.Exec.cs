@@ -143,4 +143,11 @@ public sealed partial class ContainerRuntime
         oomKills = cg.OomKilledCount();
         return cg.Stats();
     }
+
+    /// <summary>OOM kills in the container's cgroup so far; readable after it stopped, until delete.</summary>
+    public ulong OomKills(string id)
+    {
+        try { return ContainerCgroups.Open(Store.Load(id).CgroupsPath).OomKilledCount(); }
+        catch (SyscallException) { return 0; }
+    }
 }

@@ -31,11 +31,12 @@ public static class EventsCommand
                 while (DateTime.UtcNow < until)
                 {
                     Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(200, every.TotalMilliseconds)));
-                    ulong now;
-                    try { data = rt.Stats(containerId, out now); }
-                    catch (RuntimeException) { return 0; } // stopped: the stream ends
+                    // The OOM count first: the kill that stopped the container is reported before the stream ends.
+                    ulong now = rt.OomKills(containerId);
                     if (now > ooms) Print("oom", containerId, null);
                     ooms = now;
+                    try { data = rt.Stats(containerId, out _); }
+                    catch (RuntimeException) { return 0; } // stopped: the stream ends
                 }
             }
         }));
