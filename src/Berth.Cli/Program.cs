@@ -5,7 +5,8 @@ namespace Berth.Cli;
 
 /// <summary>
 /// The one berth executable, multi-call: `berth runtime …` (or the same binary called through a
-/// symlink named berth-runtime) is the OCI runtime; `berth init` is a container's init stage.
+/// symlink named berth-runtime) is the OCI runtime; `berth init` is a container's init stage;
+/// everything else is the engine's docker-compatible commands.
 /// </summary>
 public static class Program
 {
@@ -28,10 +29,7 @@ public static class Program
             Console.WriteLine($"berth version {Version}");
             return 0;
         }
-        Console.Error.WriteLine(args.Length == 0
-            ? "usage: berth runtime <command> [options]   (berth runtime --help lists the commands)"
-            : $"berth: unknown command \"{args[0]}\" (try: berth runtime --help)");
-        return args.Length == 0 ? 0 : 125;
+        return Engine.EngineCli.Run(args);
     }
 
     public static string Version => typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

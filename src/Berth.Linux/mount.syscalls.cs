@@ -42,4 +42,39 @@ public static partial class Libc
         var attr = new MountAttr { attr_set = set, attr_clr = clear };
         Errno.Check(syscall_mount_setattr(SYS_mount_setattr, AT_FDCWD, path, flags, &attr, (nuint)sizeof(MountAttr)), $"mount_setattr {path}");
     }
+
+    // The new mount API (fsopen/fsconfig/fsmount/move_mount): used where mount(2)'s one-page option
+    // string is too short, e.g. overlayfs with many layers given one by one as "lowerdir+".
+    private const long SYS_move_mount = 429, SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432;
+    public const uint FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOVE_MOUNT_F_EMPTY_PATH = 4;
+    public const uint FSCONFIG_SET_FLAG = 0, FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial long syscall_fsopen(long nr, string fsname, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial long syscall_fsconfig(long nr, int fd, uint cmd, string? key, string? value, int aux);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long syscall_fsmount(long nr, int fd, uint flags, uint attrFlags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial long syscall_move_mount(long nr, int fromDirfd, string fromPath, int toDirfd, string toPath, uint flags);
+
+    public static int FsOpen(string fsname) => (int)Errno.Check(syscall_fsopen(SYS_fsopen, fsname, FSOPEN_CLOEXEC), $"fsopen {fsname}");
+
+    public static void FsConfigString(int fd, string key, string value, string what) =>
+        Errno.Check(syscall_fsconfig(SYS_fsconfig, fd, FSCONFIG_SET_STRING, key, value, 0), $"fsconfig {what} {key}={value}");
+
+    public static void FsConfigFlag(int fd, string key, string what) =>
+        Errno.Check(syscall_fsconfig(SYS_fsconfig, fd, FSCONFIG_SET_FLAG, key, null, 0), $"fsconfig {what} {key}");
+
+    public static void FsConfigCreate(int fd, string what) =>
+        Errno.Check(syscall_fsconfig(SYS_fsconfig, fd, FSCONFIG_CMD_CREATE, null, null, 0), $"fsconfig {what} create");
+
+    public static int FsMount(int fd, uint attrFlags, string what) =>
+        (int)Errno.Check(syscall_fsmount(SYS_fsmount, fd, FSMOUNT_CLOEXEC, attrFlags), $"fsmount {what}");
+
+    public static void MoveMount(int fromFd, string target) =>
+        Errno.Check(syscall_move_mount(SYS_move_mount, fromFd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH), $"move_mount to {target}");
 }

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Berth.Cli.Images;
+using Berth.Images;
+using Berth.Images.Manifests;
+using Berth.Images.Registry;
+using Berth.Images.Store;
+using Berth.Linux;
+
+namespace Berth.Cli.Engine;
+
+/// <summary>
+/// `berth …`: the engine's commands, with docker's names, flags and output (podman's names for the
+/// storage options, --root and --runroot).
+/// </summary>
+public static class EngineCli
+{
+    public static readonly Option<string> RootOption = new("--root")
+    {
+        Description = "storage root directory", DefaultValueFactory = _ => ImageStorage.DefaultRoot, Recursive = true,
+    };
+    public static readonly Option<string> RunRootOption = new("--runroot")
+    {
+        Description = "run-time state directory", DefaultValueFactory = _ => ImageStorage.DefaultRunRoot, Recursive = true,
+    };
+    public static readonly Option<string> StorageDriverOption = new("--storage-driver")
+    {
+        Description = "overlay, or vfs (plain copies) where overlayfs cannot serve", DefaultValueFactory = _ => "overlay", Recursive = true,
+    };
+    public static readonly Option<string[]> InsecureRegistryOption = new("--insecure-registry")
+    {
+        Description = "registry host[:port] to reach over plain http (127.0.0.1 and localhost always are)",
+        Recursive = true, AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static readonly (string Name, Func<Command> Build)[] s_commands =
+    [
+        ("pull", PullCommand.Build), ("push", PushCommand.Build), ("images", () => ImagesCommand.Build("images")),
+        ("image", ImageGroup.Build), ("rmi", () => RmiCommand.Build("rmi")), ("tag", () => TagCommand.Build("tag")),
+        ("history", () => HistoryCommand.Build("history")), ("save", () => SaveCommand.Build("save")),
+        ("load", () => LoadCommand.Build("load")), ("import", () => ImportCommand.Build("import")),
+        ("login", LoginCommand.Build), ("logout", LogoutCommand.Build), ("system", SystemGroup.Build),
+    ];
+
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("berth: a container engine")
+        {
+            RootOption, RunRootOption, StorageDriverOption, InsecureRegistryOption,
+        };
+        string? verb = args.FirstOrDefault(a => !a.StartsWith('-'));
+        bool known = s_commands.Any(c => c.Name == verb);
+        foreach (var (name, build) in s_commands)
+            if (!known || name == verb) root.Subcommands.Add(build());
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) Console.Error.WriteLine($"Error: {e.Message}");
+            return 125;
+        }
+        return parsed.Invoke();
+    }
+
+    public static ImageStorage Storage(ParseResult p) =>
+        new(p.GetValue(RootOption)!, p.GetValue(RunRootOption)!, p.GetValue(StorageDriverOption)!);
+
+    public static RegistryOptions RegistryOptions(ParseResult p) => new()
+    {
+        InsecureRegistries = p.GetValue(InsecureRegistryOption) ?? [],
+        Credentials = CredentialStore.Load(),
+        UserAgent = "berth/" + Program.Version,
+    };
+
+    /// <summary>Runs a command with the engine's error convention: "Error: …" on one line, exit 1.</summary>
+    public static int Guard(Func<int> body)
+    {
+        try { return body(); }
+        catch (AggregateException e) when (e.InnerException is not null) { return Fail(e.InnerException); }
+        catch (Exception e) { return Fail(e); }
+    }
+
+    private static int Fail(Exception e)
+    {
+        if (e is OperationCanceledException) { Console.Error.WriteLine("Error: canceled"); return 130; }
+        bool expected = e is ImageException or ImageFormatException or RegistryException or SyscallException or IOException
+            or UnauthorizedAccessException or FormatException or ArgumentException or InvalidDataException or InvalidOperationException;
+        Console.Error.WriteLine("Error: " + (expected ? e.Message : e.ToString()).ReplaceLineEndings(" "));
+        return 1;
+    }
+
+    /// <summary>A cancellation token that Ctrl-C (SIGINT) and SIGTERM trip.</summary>
+    public static CancellationToken Interrupt()
+    {
+        var cts = new CancellationTokenSource();
+        s_signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); }));
+        s_signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); }));
+        return cts.Token;
+    }
+
+    // Registrations live as long as the process: a collected one would stop handling its signal.
+    private static readonly List<IDisposable> s_signals = [];
+}

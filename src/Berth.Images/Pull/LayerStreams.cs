@@ -1,0 +1,57 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Berth.Images.Manifests;
+
+namespace Berth.Images.Pull;
+
+/// <summary>Stream adapters of the pull path: decompression by media type, hashing and counting as bytes pass.</summary>
+public static class LayerStreams
+{
+    public static Stream Decompress(Stream compressed, LayerCompression compression) => compression switch
+    {
+        LayerCompression.None => compressed,
+        LayerCompression.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true),
+        LayerCompression.Zstd => new ZstdSharp.DecompressionStream(compressed, leaveOpen: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(compression)),
+    };
+
+    /// <summary>Reads <paramref name="stream"/> to its end, discarding: a layer's digest is over every byte, even after the tar's end.</summary>
+    public static void Drain(Stream stream)
+    {
+        var buffer = new byte[1 << 16];
+        while (stream.Read(buffer, 0, buffer.Length) > 0) { }
+    }
+}
+
+/// <summary>Passes reads through, hashing them with sha256 and counting them.</summary>
+public sealed class HashingReader(Stream inner, Action<long>? onProgress = null) : Stream
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    public long BytesRead { get; private set; }
+
+    public Content.Digest Digest() => Content.Digest.FromHash(_hash.GetHashAndReset());
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer);
+        if (n > 0)
+        {
+            _hash.AppendData(buffer[..n]);
+            BytesRead += n;
+            onProgress?.Invoke(BytesRead);
+        }
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
+}

@@ -1,0 +1,100 @@
+using Berth.Images.Content;
+using Berth.Images.Layers;
+using Berth.Images.Manifests;
+using Berth.Images.Pull;
+using Berth.Images.Store;
+using Berth.Linux;
+
+namespace Berth.Images.Snapshots;
+
+/// <summary>
+/// Turns one layer blob into a snapshot in one pass: the compressed stream is decompressed into
+/// the unpacker while the uncompressed bytes are hashed; the snapshot is published only if that
+/// hash is the diff id the image config names.
+/// </summary>
+public static class LayerImporter
+{
+    /// <param name="compressed">The whole blob from its first byte; the caller checks its own digest after this returns.</param>
+    /// <param name="lowerChain">Chain ids of the layers below, bottom first (for hardlinks across layers).</param>
+    /// <param name="waitForLower">Called before the layers below are looked into: they may still be unpacking.</param>
+    public static long Import(SnapshotStore snapshots, Stream compressed, LayerCompression compression,
+        string diffId, string chainId, IReadOnlyList<string> lowerChain, Action? waitForLower)
+    {
+        string temp = snapshots.CreateTemp();
+        try
+        {
+            using var tar = new HashingReader(LayerStreams.Decompress(compressed, compression));
+            var options = new UnpackOptions
+            {
+                AllowDeviceNodes = Libc.geteuid() == 0,
+                LowerLookup = path =>
+                {
+                    waitForLower?.Invoke();
+                    return FindInLower(snapshots, lowerChain, path);
+                },
+            };
+            UnpackResult result;
+            try { result = LayerUnpacker.Unpack(tar, Path.Combine(temp, "fs"), options); }
+            catch (InvalidDataException e) { throw new ImageFormatException($"layer {Short(diffId)}: {e.Message}"); }
+            LayerStreams.Drain(tar);
+            var got = tar.Digest().ToString();
+            if (got != diffId)
+                throw new ImageFormatException($"layer {Short(diffId)}: uncompressed content has digest {got}, the image config says {diffId}");
+            snapshots.Commit(temp, chainId, new SnapshotInfo
+            {
+                DiffId = diffId,
+                Parent = lowerChain.Count > 0 ? lowerChain[^1] : null,
+                Size = result.Size,
+                Created = DateTimeOffset.UtcNow,
+            });
+            return result.Size;
+        }
+        catch
+        {
+            SnapshotStore.RemoveTree(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The file at <paramref name="path"/> as the merged view of the lower layers shows it, or null:
+    /// the topmost layer that has it wins, unless a whiteout or an opaque directory above hides it.
+    /// </summary>
+    public static string? FindInLower(SnapshotStore snapshots, IReadOnlyList<string> lowerChain, string path)
+    {
+        string[] parts = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int layer = lowerChain.Count - 1; layer >= 0; layer--)
+        {
+            string dir = snapshots.FsPath(lowerChain[layer]);
+            string current = dir;
+            bool hidden = false;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                current = Path.Combine(current, parts[i]);
+                var kind = Kind(current);
+                if (kind == EntryKind.Whiteout) return null;
+                if (kind == EntryKind.Missing) break;
+                if (i == parts.Length - 1) return kind == EntryKind.Other ? current : null;
+                if (kind != EntryKind.Directory) return null;      // a file above shadows the path
+                if (IsOpaque(current)) hidden = true;
+            }
+            if (hidden) return null;
+        }
+        return null;
+    }
+
+    private enum EntryKind { Missing, Whiteout, Directory, Other }
+
+    private static EntryKind Kind(string path)
+    {
+        if (Libc.lstat(path, out var st) != 0) return EntryKind.Missing;
+        uint type = st.st_mode & Libc.S_IFMT;
+        if (type == Libc.S_IFDIR) return EntryKind.Directory;
+        if (type == Libc.S_IFCHR && st.st_rdev == 0) return EntryKind.Whiteout;
+        return EntryKind.Other;
+    }
+
+    private static bool IsOpaque(string dir) => Xattr.Get(dir, "trusted.overlay.opaque") == "y";
+
+    private static string Short(string digest) => digest.Length > 19 ? digest[7..19] : digest;
+}
