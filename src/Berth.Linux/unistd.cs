@@ -40,6 +40,31 @@ public static partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int dup2(int oldfd, int newfd);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchown(int fd, uint uid, uint gid);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int fchownat(int dirfd, string path, uint uid, uint gid, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int symlinkat(string target, int newdirfd, string linkpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial nint readlinkat(int dirfd, string path, byte* buf, nint bufsiz);
+
+    /// <summary>copy_file_range(2) from the current file offsets (null offset pointers).</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint copy_file_range(int fd_in, long* off_in, int fd_out, long* off_out, nint len, uint flags);
+
     public const int X_OK = 1;
     public const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
 
