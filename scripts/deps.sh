@@ -3,10 +3,13 @@
 #   clang, zlib1g-dev: the NativeAOT linker; build-essential: spawn.c
 #   busybox-static: the test and demo container image; jq: bundle edits in scripts;
 #   procps: the host ps(1) that `berth runtime ps` runs, as runc does
-# BENCH=1 adds what bench/runtime.sh compares against: runc, crun, hyperfine, time.
+#   docker-registry: the real registry the image tests pull from and push to; apache2-utils: its
+#   htpasswd files; umoci, skopeo, debootstrap: third-party tools that build the fixture images;
+#   attr (getfattr), curl: fixture listings and registry checks
+# BENCH=1 adds what the benchmarks compare against: runc, crun, podman, docker.io, hyperfine, time.
 set -euo pipefail
-pkgs=(clang zlib1g-dev build-essential busybox-static jq procps)
-[ "${BENCH:-0}" = 1 ] && pkgs+=(runc crun hyperfine time)
+pkgs=(clang zlib1g-dev build-essential busybox-static jq procps docker-registry apache2-utils umoci skopeo debootstrap attr curl)
+[ "${BENCH:-0}" = 1 ] && pkgs+=(runc crun podman docker.io hyperfine time)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -220,6 +220,6 @@ public sealed class GoTemplate
         JsonObject o => "map[" + string.Join(' ', o.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + Print(kv.Value))) + "]",
         JsonValue v when v.TryGetValue(out string? s) => s,
         JsonValue v when v.TryGetValue(out bool b) => b ? "true" : "false",
-        JsonValue v => v.ToJsonString(),
+        _ => node.ToJsonString(),
     };
 }

@@ -22,7 +22,7 @@ public static class ImageInspectCommand
             int status = 0;
             foreach (var name in p.GetValue(names)!)
             {
-                try { results.Add(ImageInspect.Build(service, service.Get(name))); }
+                try { results.Add((JsonNode)ImageInspect.Build(service, service.Get(name))); }
                 catch (ImageException e) { Console.Error.WriteLine("Error: " + e.Message); status = 1; }
             }
             string? f = p.GetValue(format);

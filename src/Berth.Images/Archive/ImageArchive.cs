@@ -136,7 +136,7 @@ public static class ImageArchive
                         [ContainerdNameAnnotation] = tag,
                         [RefNameAnnotation] = tag[(tag.LastIndexOf(':') + 1)..],
                     };
-                index.Add(descriptor);
+                index.Add((JsonNode)descriptor);
             }
         }
         AddBytes(tar, "oci-layout", """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray());

@@ -27,8 +27,8 @@ public static class ImageImporter
             if (compression == LayerCompression.None) File.Move(raw, temp);
             else
             {
-                using var source = File.OpenRead(raw);
-                using var plain = Pull.LayerStreams.Decompress(source, compression);
+                using var compressed = File.OpenRead(raw);
+                using var plain = Pull.LayerStreams.Decompress(compressed, compression);
                 using var file = File.Create(temp);
                 plain.CopyTo(file);
             }

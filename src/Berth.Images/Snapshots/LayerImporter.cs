@@ -87,14 +87,13 @@ public static class LayerImporter
 
     private static EntryKind Kind(string path)
     {
-        if (Libc.lstat(path, out var st) != 0) return EntryKind.Missing;
-        uint type = st.st_mode & Libc.S_IFMT;
-        if (type == Libc.S_IFDIR) return EntryKind.Directory;
-        if (type == Libc.S_IFCHR && st.st_rdev == 0) return EntryKind.Whiteout;
+        if (Libc.statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE | Libc.STATX_MODE, out var st) != 0) return EntryKind.Missing;
+        if (st.Type == Libc.S_IFDIR) return EntryKind.Directory;
+        if (FsOps.IsWhiteout(st)) return EntryKind.Whiteout;
         return EntryKind.Other;
     }
 
-    private static bool IsOpaque(string dir) => Xattr.Get(dir, "trusted.overlay.opaque") == "y";
+    private static bool IsOpaque(string dir) => FsOps.IsOpaque(new FsOps.XattrTarget(-1, dir));
 
     private static string Short(string digest) => digest.Length > 19 ? digest[7..19] : digest;
 }
