@@ -20,7 +20,7 @@ public static class ImageInspect
             ["RepoDigests"] = Strings(image.RepoDigests.Select(ImageService.Familiar)),
             ["Parent"] = "",
             ["Comment"] = config.Comment ?? (config.History?.LastOrDefault()?.Comment) ?? "",
-            ["Created"] = config.Created?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFFF'Z'") ?? "0001-01-01T00:00:00Z",
+            ["Created"] = config.Created?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'") ?? "0001-01-01T00:00:00Z",
             ["DockerVersion"] = config.DockerVersion ?? "",
             ["Author"] = config.Author ?? "",
             ["Config"] = new JsonObject
@@ -66,7 +66,7 @@ public static class ImageInspect
             },
             ["Metadata"] = new JsonObject
             {
-                ["LastTagTime"] = image.LastTagTime?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFFF'Z'") ?? "0001-01-01T00:00:00Z",
+                ["LastTagTime"] = image.LastTagTime?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'") ?? "0001-01-01T00:00:00Z",
             },
             ["Descriptor"] = new JsonObject
             {

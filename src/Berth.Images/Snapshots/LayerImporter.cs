@@ -23,7 +23,26 @@ public static class LayerImporter
         string temp = snapshots.CreateTemp();
         try
         {
-            using var tar = new HashingReader(LayerStreams.Decompress(compressed, compression));
+            // Download, decompression and hashing on one thread; the unpacker, which mostly waits
+            // on the file system, on this one.
+            using var pipe = new ChunkPipe();
+            var producer = Task.Factory.StartNew(() =>
+            {
+                try
+                {
+                    using var plain = new HashingReader(LayerStreams.Decompress(compressed, compression));
+                    var buffer = new byte[256 * 1024];
+                    int n;
+                    while ((n = plain.Read(buffer, 0, buffer.Length)) > 0) pipe.Write(buffer.AsSpan(0, n));
+                    pipe.Complete();
+                    return plain.Digest().ToString();
+                }
+                catch (Exception e)
+                {
+                    pipe.Fail(e);
+                    throw;
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var options = new UnpackOptions
             {
                 AllowDeviceNodes = Libc.geteuid() == 0,
@@ -34,10 +53,24 @@ public static class LayerImporter
                 },
             };
             UnpackResult result;
-            try { result = LayerUnpacker.Unpack(tar, Path.Combine(temp, "fs"), options); }
+            try
+            {
+                result = LayerUnpacker.Unpack(pipe.Reader, Path.Combine(temp, "fs"), options);
+                LayerStreams.Drain(pipe.Reader);
+            }
+            catch (Exception e)
+            {
+                pipe.Abort();
+                try { producer.Wait(); } catch (AggregateException) { }
+                // A failure of the download or decompression reaches the unpacker as a broken tar: report the cause.
+                if (producer.IsFaulted && producer.Exception!.InnerException is { } cause && cause is not OperationCanceledException)
+                    throw cause is ImageFormatException or Registry.RegistryException ? cause : new ImageFormatException($"layer {Short(diffId)}: {cause.Message}");
+                if (e is InvalidDataException) throw new ImageFormatException($"layer {Short(diffId)}: {e.Message}");
+                throw;
+            }
+            string got;
+            try { got = producer.GetAwaiter().GetResult(); }
             catch (InvalidDataException e) { throw new ImageFormatException($"layer {Short(diffId)}: {e.Message}"); }
-            LayerStreams.Drain(tar);
-            var got = tar.Digest().ToString();
             if (got != diffId)
                 throw new ImageFormatException($"layer {Short(diffId)}: uncompressed content has digest {got}, the image config says {diffId}");
             snapshots.Commit(temp, chainId, new SnapshotInfo
