@@ -91,11 +91,11 @@ internal sealed class DirWalker(int rootFd, DirWalker.CreatedHandler? onCreated)
             if (mode == Mode.Try) return -1;
             bool symlink = FsOps.TryStat(dirfd, name, out var st, prefix) && st.Type == Libc.S_IFLNK;
             throw new ImageFormatException(symlink
-                ? $"layer entry \"{entry}\": parent \"{prefix}\" is a symbolic link; refusing to follow it"
-                : $"layer entry \"{entry}\": parent \"{prefix}\" is not a directory");
+                ? $"layer entry {TarPath.Quote(entry)}: parent {TarPath.Quote(prefix)} is a symbolic link; refusing to follow it"
+                : $"layer entry {TarPath.Quote(entry)}: parent {TarPath.Quote(prefix)} is not a directory");
         }
         if (errno == Errno.ENAMETOOLONG)
-            throw new ImageFormatException($"layer entry \"{entry}\": path component too long");
+            throw new ImageFormatException($"layer entry {TarPath.Quote(entry)}: path component too long");
         FsOps.Throw("open", prefix);
         return -1;
     }

@@ -111,7 +111,7 @@ internal sealed class Unpacker : IDisposable
             catch (SyscallException e) when (e.Errno is Errno.ENAMETOOLONG or Errno.EINVAL or Errno.ELOOP or Errno.ENOTDIR
                                              or Errno.EMLINK or Errno.E2BIG or Errno.ERANGE or Errno.EISDIR)
             {
-                throw new ImageFormatException($"layer entry \"{entry.Name}\": {e.Message}");
+                throw Bad(entry.Name, e.Message);
             }
             Drain(entry);
         }
@@ -123,9 +123,9 @@ internal sealed class Unpacker : IDisposable
     private static bool IsMalformed(Exception e) => e is EndOfStreamException or InvalidDataException or FormatException
         or OverflowException or ArgumentException or InvalidOperationException or NotSupportedException;
 
-    private static ImageFormatException Malformed(Exception e) => new($"layer tar is truncated or malformed: {e.Message}");
+    private static ImageFormatException Malformed(Exception e) => new($"layer tar is truncated or malformed: {TarPath.OneLine(e.Message)}");
 
-    private static ImageFormatException Bad(string entry, string problem) => new($"layer entry \"{entry}\": {problem}");
+    private static ImageFormatException Bad(string entry, string problem) => new($"layer entry {TarPath.Quote(entry)}: {TarPath.OneLine(problem)}");
 
     private void Apply(TarEntry entry, bool sparse)
     {
@@ -138,6 +138,7 @@ internal sealed class Unpacker : IDisposable
             throw Bad(raw, $"has a negative owner {entry.Uid}:{entry.Gid}");
 
         string path = TarPath.Normalize(raw, out string? problem) ?? throw Bad(raw, problem!);
+        CheckDepth(path, raw);
         TarEntryType type = entry.EntryType;
         if (type == TarEntryType.V7RegularFile && raw.EndsWith('/')) type = TarEntryType.Directory;
 
@@ -281,7 +282,8 @@ internal sealed class Unpacker : IDisposable
 
     private void HardLink(TarEntry entry, string path, int slash, string name, string raw)
     {
-        string target = TarPath.Normalize(entry.LinkName, out string? problem) ?? throw Bad(raw, $"hardlink target \"{entry.LinkName}\" {problem}");
+        string target = TarPath.Normalize(entry.LinkName, out string? problem) ?? throw Bad(raw, $"hardlink target {TarPath.Quote(entry.LinkName)} {problem}");
+        CheckDepth(target, raw);
         if (target.Length == 0) throw Bad(raw, "hardlink to the root directory");
         if (target == path) throw Bad(raw, "hardlink to itself");
 
@@ -292,13 +294,13 @@ internal sealed class Unpacker : IDisposable
         bool inLayer = targetParent >= 0 && FsOps.TryStat(targetParent, targetName, out st, target);
         if (inLayer)
         {
-            if (st.Type == Libc.S_IFDIR) throw Bad(raw, $"hardlink to directory \"{target}\"");
-            if (_options.OverlayWhiteouts && FsOps.IsWhiteout(st)) throw Bad(raw, $"hardlink target \"{target}\" was deleted by a whiteout");
+            if (st.Type == Libc.S_IFDIR) throw Bad(raw, $"hardlink to directory {TarPath.Quote(target)}");
+            if (_options.OverlayWhiteouts && FsOps.IsWhiteout(st)) throw Bad(raw, $"hardlink target {TarPath.Quote(target)} was deleted by a whiteout");
         }
         else
         {
             string lower = _options.LowerLookup?.Invoke(target)
-                ?? throw Bad(raw, $"hardlink target \"{target}\" is neither in this layer nor below it");
+                ?? throw Bad(raw, $"hardlink target {TarPath.Quote(target)} is neither in this layer nor below it");
             targetParent = _aux.Resolve(target, Math.Max(targetSlash, 0), DirWalker.Mode.Create, raw);
             CopyUp(lower, targetParent, targetName, target, raw);
             _layerPaths?.Add(target);
@@ -313,7 +315,7 @@ internal sealed class Unpacker : IDisposable
             // Removing the name may have removed a directory holding the target: look it up again.
             targetParent = _aux.Resolve(target, Math.Max(targetSlash, 0), DirWalker.Mode.Open, raw);
             if (targetParent < 0 || Libc.linkat(targetParent, targetName, parent, name, 0) < 0)
-                throw Bad(raw, $"hardlink target \"{target}\" disappeared when \"{path}\" was replaced");
+                throw Bad(raw, $"hardlink target {TarPath.Quote(target)} disappeared when {TarPath.Quote(path)} was replaced");
         }
     }
 
@@ -357,7 +359,7 @@ internal sealed class Unpacker : IDisposable
                 FsOps.Check(Libc.mknodat(dirfd, name, Libc.S_IFIFO, 0), "mknod", path);
                 break;
             default:
-                throw Bad(raw, $"hardlink target \"{path}\" in a lower layer is not a file");
+                throw Bad(raw, $"hardlink target {TarPath.Quote(path)} in a lower layer is not a file");
         }
         FsOps.Check(Libc.fchownat(dirfd, name, st.stx_uid, st.stx_gid, Libc.AT_SYMLINK_NOFOLLOW), "chown", path);
         if (st.Type != Libc.S_IFLNK) FsOps.Check(Libc.fchmodat(dirfd, name, st.Permissions, 0), "chmod", path);
@@ -433,16 +435,25 @@ internal sealed class Unpacker : IDisposable
 
     // ---- helpers ----
 
-    /// <summary>Removes what is at <paramref name="name"/>; when that was a directory, drops what refers to its old contents.</summary>
+    /// <summary>
+    /// PATH_MAX and a depth no image comes near: the walker holds a descriptor per level, and a
+    /// 1 MiB pax path of "a/a/a/..." must not turn into half a million of them.
+    /// </summary>
+    private static void CheckDepth(string path, string raw)
+    {
+        if (path.Length >= 4096) throw Bad(raw, $"path longer than 4095 bytes");
+        if (path.AsSpan().Count('/') >= TarPath.MaxDepth) throw Bad(raw, $"path deeper than {TarPath.MaxDepth} directories");
+    }
+
+    /// <summary>
+    /// Removes what is at <paramref name="name"/>. When that was a directory, the auxiliary walker may
+    /// hold descriptors into it and starts over. (The entry walker holds only the current entry's
+    /// parents, which a removal of the entry's own name cannot touch. Deferred times of removed
+    /// directories are skipped at the end, where the name no longer opens as a directory.)
+    /// </summary>
     private void Remove(int dirfd, string name, string path)
     {
-        if (!FsOps.RemoveAt(dirfd, name, path)) return;
-        _aux.Reset();
-        string prefix = path + "/";
-        List<string>? stale = null;
-        foreach (string key in _dirTimes.Keys)
-            if (key == path || key.StartsWith(prefix, StringComparison.Ordinal)) (stale ??= []).Add(key);
-        if (stale is not null) foreach (string key in stale) _dirTimes.Remove(key);
+        if (FsOps.RemoveAt(dirfd, name, path)) _aux.Reset();
     }
 
     /// <summary>Creates a regular file, replacing whatever is at the name; O_EXCL | O_NOFOLLOW: never opens through a symlink.</summary>
@@ -470,7 +481,7 @@ internal sealed class Unpacker : IDisposable
                 int n;
                 try { n = data.Read(_buffer, 0, (int)Math.Min(_buffer.Length, remaining)); }
                 catch (Exception e) when (IsMalformed(e)) { throw Malformed(e); }
-                if (n <= 0) throw new ImageFormatException($"layer tar is truncated or malformed: entry \"{raw}\" ends {remaining} bytes early");
+                if (n <= 0) throw new ImageFormatException($"layer tar is truncated or malformed: entry {TarPath.Quote(raw)} ends {remaining} bytes early");
                 FsOps.WriteAll(fd, p, n, path);
                 remaining -= n;
             }

@@ -88,7 +88,7 @@ internal static class PaxXattrs
         {
             ReadOnlySpan<byte> header = recorded.Slice(pos, Block);
             if (!ChecksumMatches(header))
-                throw new ImageFormatException($"layer tar is truncated or malformed: header checksum mismatch at entry \"{entry}\"");
+                throw new ImageFormatException($"layer tar is truncated or malformed: header checksum mismatch at entry {TarPath.Quote(entry)}");
             byte type = header[156];
             pos += Block;
             if (type is not ((byte)'x' or (byte)'L' or (byte)'K')) return;   // the entry's own header

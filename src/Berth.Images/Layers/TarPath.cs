@@ -3,6 +3,9 @@ namespace Berth.Images.Layers;
 /// <summary>Layer-relative paths as the unpacker uses them: "a/b/c", no leading "./", no empty or "." components; "" is the root.</summary>
 internal static class TarPath
 {
+    /// <summary>Most components a layer path may have.</summary>
+    public const int MaxDepth = 256;
+
     /// <summary>
     /// Normalizes a tar entry name or hardlink target. Returns null and a reason for what a layer must
     /// not contain: an absolute path, a ".." component, a NUL.
@@ -40,4 +43,30 @@ internal static class TarPath
     }
 
     public static string Join(string dir, string name) => dir.Length == 0 ? name : dir + "/" + name;
+
+    /// <summary>
+    /// A name as error messages show it: in quotes, control characters escaped (a tar name may hold
+    /// a newline; messages are one line), at most 400 characters.
+    /// </summary>
+    public static string Quote(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length + 2).Append('"');
+        foreach (char c in name.Length > 400 ? name[..400] : name)
+        {
+            if (c == '"' || c == '\\') sb.Append('\\').Append(c);
+            else if (char.IsControl(c)) sb.Append(c == '\0' ? "\\0" : $"\\x{(int)c:x2}");
+            else sb.Append(c);
+        }
+        if (name.Length > 400) sb.Append('…');
+        return sb.Append('"').ToString();
+    }
+
+    /// <summary>A message made one line: control characters escaped.</summary>
+    public static string OneLine(string message)
+    {
+        if (!message.Any(char.IsControl)) return message;
+        var sb = new System.Text.StringBuilder(message.Length);
+        foreach (char c in message) sb.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString());
+        return sb.ToString();
+    }
 }

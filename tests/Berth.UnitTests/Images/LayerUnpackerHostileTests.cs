@@ -301,6 +301,26 @@ public sealed class LayerUnpackerHostileTests : IDisposable
     }
 
     [Fact]
+    public void ErrorMessagesStayOneLine()
+    {
+        // GNU long names: TarReader cannot read a pax record whose value holds a newline at all.
+        var e = Refused(new TarBuilder(TarEntryFormat.Gnu).File("../evil\nsecond line\x1b[31m", "x").Build());
+        Assert.Contains("\"../evil\\x0asecond line\\x1b[31m\"", e.Message);
+    }
+
+    [Fact]
+    public void AbsurdlyDeepPathsAreRefused()
+    {
+        string deep = string.Join('/', Enumerable.Repeat("a", 300));
+        var e = Refused(new TarBuilder().File(deep, "x").Build());
+        Assert.Contains("deeper than 256", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(_box.Root, "a")));
+
+        string longName = string.Join('/', Enumerable.Repeat(new string('b', 200), 25));
+        Assert.Contains("longer than 4095", Refused(new TarBuilder().File(longName, "x").Build()).Message);
+    }
+
+    [Fact]
     public void SymlinkWithNulTargetIsRefused()
     {
         var tar = new MemoryStream([.. RawTar.Pax(("linkpath", Encoding.UTF8.GetBytes("a\0b"))), .. RawTar.Header("s", '2', linkName: "x"), .. RawTar.End]);
