@@ -48,6 +48,7 @@ public static class ImagesCommand
                 foreach (var (repo, tag) in names)
                 {
                     if (p.GetValue(repository) is { } want && !MatchesRepository(want, repo, tag)) continue;
+                    if (!filters.KeepName(repo, tag)) continue;
                     string digest = image.RepoDigests.FirstOrDefault(d => ImageService.Familiar(d).StartsWith(repo + "@", StringComparison.Ordinal)) is { } rd
                         ? rd[(rd.IndexOf('@') + 1)..] : "<none>";
                     rows.Add(new JsonObject
@@ -131,12 +132,13 @@ public static class ImagesCommand
             return f;
         }
 
+        /// <summary>reference=PATTERN filters rows: a repository[:tag] that matches one of the patterns.</summary>
+        public bool KeepName(string repo, string tag) =>
+            _references.Count == 0 || _references.Any(r => FormatOption.Glob(r, repo) || FormatOption.Glob(r, repo + ":" + tag));
+
         public bool Keep(ImageRecord image, Dictionary<string, string>? labels, ImageService service)
         {
             if (_dangling is { } d && d != (image.RepoTags.Length == 0)) return false;
-            if (_references.Count > 0 && !image.RepoTags.Select(ImageService.Familiar).Any(t =>
-                    _references.Any(r => FormatOption.Glob(r, t) || FormatOption.Glob(r, t[..t.LastIndexOf(':')]))))
-                return false;
             foreach (var (key, value) in _labels)
                 if (labels is null || !labels.TryGetValue(key, out var have) || (value is not null && have != value)) return false;
             if (_before is not null && !(image.PulledAt < service.Get(_before).PulledAt)) return false;

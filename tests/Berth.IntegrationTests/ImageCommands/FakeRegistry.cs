@@ -40,9 +40,9 @@ public sealed class FakeRegistry : IDisposable
     {
         string layerDigest = claimedLayerDigest ?? Sha(layerGz);
         byte[] config = Encoding.UTF8.GetBytes(
-            $$"""{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["{{Sha(diffTar)}}"]}}""");
+            $$$"""{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["{{{Sha(diffTar)}}}"]}}""");
         byte[] manifest = Encoding.UTF8.GetBytes(
-            $$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{Sha(config)}}","size":{{config.Length}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{{layerDigest}}","size":{{layerGz.Length}}}]}""");
+            $$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{{Sha(config)}}}","size":{{{config.Length}}}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{{{layerDigest}}}","size":{{{layerGz.Length}}}}]}""");
         Add($"{repo}/blobs/{Sha(config)}", config);
         Add($"{repo}/blobs/{layerDigest}", layerGz, cutAfter: cutLayerAfter);
         Add($"{repo}/manifests/{tag}", manifest, "application/vnd.oci.image.manifest.v1+json");

@@ -149,7 +149,7 @@ public sealed class HostileInputTests : IDisposable
         huge[0] = (byte)'{';
         huge[^1] = (byte)'}';
         _fake.Add("evil/manifests/huge", huge, "application/vnd.oci.image.manifest.v1+json");
-        FailsCleanly($"{_fake.Address}/evil:huge", "MiB");
+        FailsCleanly($"{_fake.Address}/evil:huge", "more than the limit");
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class ImageCommandTests
         Assert.Matches(@"Deleted: sha256:[0-9a-f]{64}", forced);
         Assert.False(Directory.Exists(merged));
         Assert.Equal("", store.Berth("images", "-q").Ok().Stdout);
-        Assert.Empty(Directory.GetDirectories(Path.Combine(store.Root, "snapshots")).Where(d => !Path.GetFileName(d).StartsWith('.')));
+        Assert.DoesNotContain(Directory.GetDirectories(Path.Combine(store.Root, "snapshots")), d => !Path.GetFileName(d).StartsWith('.'));
         Assert.Empty(Directory.GetFiles(Path.Combine(store.Root, "content/blobs/sha256")));
 
         var missing = store.Berth("rmi", "nothere:1");

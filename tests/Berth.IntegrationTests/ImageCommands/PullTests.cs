@@ -92,14 +92,14 @@ public sealed class PullTests
     }
 
     [Fact]
-    public void InspectShowsTheRegistryConfig()
+    public async Task InspectShowsTheRegistryConfig()
     {
         using var store = new TempStore();
         store.Berth("pull", "-q", $"{Reg}/busybox:latest").Ok();
         using var http = new HttpClient();
         var req = new HttpRequestMessage(HttpMethod.Get, $"http://{Reg}/v2/busybox/manifests/latest");
         req.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
-        var manifest = JsonNode.Parse(http.Send(req).Content.ReadAsStringAsync().Result)!;
+        var manifest = JsonNode.Parse(await (await http.SendAsync(req)).Content.ReadAsStringAsync())!;
         string configDigest = (string)manifest["config"]!["digest"]!;
 
         var inspect = JsonNode.Parse(store.Berth("image", "inspect", $"{Reg}/busybox").Ok().Stdout)!.AsArray()[0]!;
