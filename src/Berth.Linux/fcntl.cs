@@ -19,4 +19,12 @@ public static partial class Libc
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mkfifo(string path, int mode);
+
+    public const int F_DUPFD_CLOEXEC = 1030;
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int fcntl_int(int fd, int cmd, int arg);
+
+    /// <summary>A close-on-exec duplicate of <paramref name="fd"/>.</summary>
+    public static int DupCloexec(int fd) => fcntl_int(fd, F_DUPFD_CLOEXEC, 0);
 }

@@ -24,6 +24,9 @@ public sealed record UnpackOptions
     /// directory that holds the lower layers' merged contents: whiteouts delete there.
     /// </summary>
     public bool OverlayWhiteouts { get; init; } = true;
+
+    /// <summary>Threads that write small files while the tar is read on (0: all on the caller's thread).</summary>
+    public int FileWriters { get; init; } = 2;
 }
 
 /// <param name="Size">Bytes of regular file content written.</param>
@@ -71,6 +74,7 @@ internal sealed class Unpacker : IDisposable
     private Libc.Timespec? _paxAtime, _paxMtime;   // the current entry's pax time records
     private long _size;
     private int _entries;
+    private readonly FileWriterPool? _pool;
 
     public Unpacker(string root, UnpackOptions options)
     {
@@ -81,10 +85,12 @@ internal sealed class Unpacker : IDisposable
         _aux = new DirWalker(_rootFd, OnDirectoryCreated);
         _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         if (!options.OverlayWhiteouts) _layerPaths = new HashSet<string>(StringComparer.Ordinal);
+        if (options.FileWriters > 0) _pool = new FileWriterPool(options.FileWriters);
     }
 
     public void Dispose()
     {
+        _pool?.Dispose();
         _walker.Dispose();
         _aux.Dispose();
         Libc.close(_rootFd);
@@ -108,16 +114,22 @@ internal sealed class Unpacker : IDisposable
 
             PaxXattrs.Parse(stream.Recorded, _xattrs, out bool sparse, out _paxAtime, out _paxMtime, entry.Name);
             try { Apply(entry, sparse); }
-            catch (SyscallException e) when (e.Errno is Errno.ENAMETOOLONG or Errno.EINVAL or Errno.ELOOP or Errno.ENOTDIR
-                                             or Errno.EMLINK or Errno.E2BIG or Errno.ERANGE or Errno.EISDIR)
+            catch (SyscallException e) when (IsEntryError(e))
             {
                 throw Bad(entry.Name, e.Message);
             }
             Drain(entry);
         }
+        // A file written on a writer thread fails here, named by its path in the message.
+        try { Sync(); }
+        catch (SyscallException e) when (IsEntryError(e)) { throw new ImageFormatException($"layer entry: {TarPath.OneLine(e.Message)}"); }
         ApplyDirectoryTimes();
         return new UnpackResult(_size, _entries);
     }
+
+    /// <summary>System call failures that an entry's name or contents cause, not the machine.</summary>
+    private static bool IsEntryError(SyscallException e) => e.Errno is Errno.ENAMETOOLONG or Errno.EINVAL or Errno.ELOOP
+        or Errno.ENOTDIR or Errno.EMLINK or Errno.E2BIG or Errno.ERANGE or Errno.EISDIR;
 
     /// <summary>What TarReader throws for a garbled or cut-off tar (an I/O error of the source stream is not one of these).</summary>
     private static bool IsMalformed(Exception e) => e is EndOfStreamException or InvalidDataException or FormatException
@@ -162,6 +174,11 @@ internal sealed class Unpacker : IDisposable
                 if (part.StartsWith(WhiteoutPrefix)) throw Bad(raw, "a whiteout cannot be a parent directory");
             }
         }
+        // Files being written on other threads must be there before anything that could touch them:
+        // an entry at or under their path, a hardlink (to one of them, perhaps), a whiteout.
+        if (_pool is not null && _pool.Pending.Count > 0
+            && (type == TarEntryType.HardLink || name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal) || _pool.Touches(path)))
+            Sync();
         if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
             if (name == OpaqueWhiteout) { _entries++; Opaque(path, slash, raw); }
@@ -199,6 +216,12 @@ internal sealed class Unpacker : IDisposable
     private void RegularFile(TarEntry entry, string path, int slash, string name, string raw)
     {
         int parent = _walker.Resolve(path, Math.Max(slash, 0), DirWalker.Mode.Create, raw);
+        if (_pool is not null && entry.Length <= FileWriterPool.MaxFileSize)
+        {
+            _pool.Submit(Job(entry, parent, name, path, raw));
+            _size += entry.Length;
+            return;
+        }
         int fd = CreateFile(parent, name, path);
         try
         {
@@ -451,6 +474,56 @@ internal sealed class Unpacker : IDisposable
     /// parents, which a removal of the entry's own name cannot touch. Deferred times of removed
     /// directories are skipped at the end, where the name no longer opens as a directory.)
     /// </summary>
+    /// <summary>A small file's job for the writer threads: its data read, its metadata copied, its parent's fd duplicated.</summary>
+    private FileWriterPool.Job Job(TarEntry entry, int parent, string name, string path, string raw)
+    {
+        int length = (int)entry.Length;
+        byte[] data = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            if (length > 0)
+            {
+                Stream source = entry.DataStream ?? throw Bad(raw, "has a size but no data");
+                int read;
+                try { read = source.ReadAtLeast(data.AsSpan(0, length), length, throwOnEndOfStream: false); }
+                catch (Exception e) when (IsMalformed(e)) { throw Malformed(e); }
+                if (read < length) throw new ImageFormatException($"layer tar is truncated or malformed: entry {TarPath.Quote(raw)} ends {length - read} bytes early");
+            }
+            byte[] recorded = _stream!.RecordedBuffer;
+            var xattrs = _xattrs.Where(x => x.Name.Length > 0 && !FsOps.IsOverlayXattr(x.Name))
+                .Select(x => (x.Name, recorded.AsSpan(x.Offset, x.Length).ToArray())).ToArray();
+            int fd = Libc.DupCloexec(parent);
+            if (fd < 0) FsOps.Throw("dup", path);
+            return new FileWriterPool.Job
+            {
+                ParentFd = fd, Name = name, Path = path, Data = data, Length = length,
+                Uid = (uint)entry.Uid, Gid = (uint)entry.Gid, Mode = (uint)entry.Mode & Libc.ALLPERMS,
+                Xattrs = xattrs, Atime = AccessTime(entry), Mtime = ModificationTime(entry),
+            };
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(data);
+            throw;
+        }
+    }
+
+    /// <summary>Waits for the writer threads; files whose name was taken are replaced here, in order.</summary>
+    private void Sync()
+    {
+        if (_pool is null) return;
+        foreach (var job in _pool.Barrier())
+        {
+            try
+            {
+                int fd = CreateFile(job.ParentFd, job.Name, job.Path);
+                try { FileWriterPool.Finish(fd, job); }
+                finally { Libc.close(fd); }
+            }
+            finally { FileWriterPool.Release(job); }
+        }
+    }
+
     private void Remove(int dirfd, string name, string path)
     {
         if (FsOps.RemoveAt(dirfd, name, path)) _aux.Reset();

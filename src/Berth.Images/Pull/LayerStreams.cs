@@ -7,11 +7,15 @@ namespace Berth.Images.Pull;
 /// <summary>Stream adapters of the pull path: decompression by media type, hashing and counting as bytes pass.</summary>
 public static class LayerStreams
 {
+    /// <summary>
+    /// The decompressed view of a layer. The decompressors read in 8 KiB pieces; a buffer in front
+    /// makes that one read of the source per 256 KiB (the source may be the network).
+    /// </summary>
     public static Stream Decompress(Stream compressed, LayerCompression compression) => compression switch
     {
         LayerCompression.None => compressed,
-        LayerCompression.Gzip => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true),
-        LayerCompression.Zstd => new ZstdSharp.DecompressionStream(compressed, leaveOpen: true),
+        LayerCompression.Gzip => new GZipStream(new BufferedStream(compressed, 256 * 1024), CompressionMode.Decompress, leaveOpen: false),
+        LayerCompression.Zstd => new ZstdSharp.DecompressionStream(new BufferedStream(compressed, 256 * 1024), leaveOpen: false),
         _ => throw new ArgumentOutOfRangeException(nameof(compression)),
     };
 
