@@ -13,7 +13,7 @@ public static class ImageInspect
         var config = service.ConfigOf(image);
         var c = config.Config ?? new ContainerConfig();
         var lowers = service.LowerDirs(image);
-        return new JsonObject
+        var result = new JsonObject
         {
             ["Id"] = image.Id,
             ["RepoTags"] = Strings(image.RepoTags.Select(ImageService.Familiar)),
@@ -75,6 +75,10 @@ public static class ImageInspect
                 ["size"] = service.Storage.Content.Has(Content.Digest.Parse(image.ManifestDigest)) ? service.Storage.Content.SizeOf(Content.Digest.Parse(image.ManifestDigest)) : 0,
             },
         };
+        // docker leaves these out when empty (omitempty).
+        if (string.IsNullOrEmpty(config.Variant)) result.Remove("Variant");
+        if (c.StopSignal is null) ((JsonObject)result["Config"]!).Remove("StopSignal");
+        return result;
     }
 
     private static JsonArray Strings(IEnumerable<string> items) => new(items.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());

@@ -16,6 +16,10 @@ public sealed class ChunkPipe : IDisposable
     private bool _completed, _aborted;
     private Exception? _failure;
 
+    /// <summary>Stopwatch ticks the writer spent waiting for room, and the reader for data (for BERTH_TRACE).</summary>
+    public long WriterWaitTicks { get; private set; }
+    public long ReaderWaitTicks { get; private set; }
+
     public ChunkPipe(int maxChunks = 32)
     {
         _maxChunks = maxChunks;
@@ -31,7 +35,12 @@ public sealed class ChunkPipe : IDisposable
         data.CopyTo(buffer);
         lock (_lock)
         {
-            while (_queue.Count >= _maxChunks && !_aborted) Monitor.Wait(_lock);
+            if (_queue.Count >= _maxChunks && !_aborted)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (_queue.Count >= _maxChunks && !_aborted) Monitor.Wait(_lock);
+                WriterWaitTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            }
             if (_aborted)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
@@ -64,7 +73,12 @@ public sealed class ChunkPipe : IDisposable
     {
         lock (_lock)
         {
-            while (_queue.Count == 0 && !_completed) Monitor.Wait(_lock);
+            if (_queue.Count == 0 && !_completed)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (_queue.Count == 0 && !_completed) Monitor.Wait(_lock);
+                ReaderWaitTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            }
             if (_queue.Count == 0) { item = default; return false; }
             item = _queue.Dequeue();
             if (_queue.Count == _maxChunks - 1) Monitor.PulseAll(_lock);

@@ -59,3 +59,30 @@ public sealed class HashingReader(Stream inner, Action<long>? onProgress = null)
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
 }
+
+/// <summary>Passes reads through, adding up the time spent in them (for BERTH_TRACE: time waiting on the network and the content store).</summary>
+public sealed class TimedReader(Stream inner) : Stream
+{
+    public long Ticks { get; private set; }
+    public long Bytes { get; private set; }
+
+    public override int Read(Span<byte> buffer)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        int n = inner.Read(buffer);
+        Ticks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        Bytes += n;
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

@@ -3,6 +3,7 @@ using Berth.Images.Layers;
 using Berth.Images.Manifests;
 using Berth.Images.Pull;
 using Berth.Images.Store;
+using System.Diagnostics;
 using Berth.Linux;
 
 namespace Berth.Images.Snapshots;
@@ -14,6 +15,8 @@ namespace Berth.Images.Snapshots;
 /// </summary>
 public static class LayerImporter
 {
+    private static readonly bool s_trace = Environment.GetEnvironmentVariable("BERTH_TRACE") == "1";
+
     /// <param name="compressed">The whole blob from its first byte; the caller checks its own digest after this returns.</param>
     /// <param name="lowerChain">Chain ids of the layers below, bottom first (for hardlinks across layers).</param>
     /// <param name="waitForLower">Called before the layers below are looked into: they may still be unpacking.</param>
@@ -26,15 +29,18 @@ public static class LayerImporter
             // Download, decompression and hashing on one thread; the unpacker, which mostly waits
             // on the file system, on this one.
             using var pipe = new ChunkPipe();
+            var source = new TimedReader(compressed);
+            long started = Stopwatch.GetTimestamp(), produced = 0;
             var producer = Task.Factory.StartNew(() =>
             {
                 try
                 {
-                    using var plain = new HashingReader(LayerStreams.Decompress(compressed, compression));
+                    using var plain = new HashingReader(LayerStreams.Decompress(source, compression));
                     var buffer = new byte[256 * 1024];
                     int n;
                     while ((n = plain.Read(buffer, 0, buffer.Length)) > 0) pipe.Write(buffer.AsSpan(0, n));
                     pipe.Complete();
+                    produced = Stopwatch.GetTimestamp();
                     return plain.Digest().ToString();
                 }
                 catch (Exception e)
@@ -73,6 +79,15 @@ public static class LayerImporter
             catch (InvalidDataException e) { throw new ImageFormatException($"layer {Short(diffId)}: {e.Message}"); }
             if (got != diffId)
                 throw new ImageFormatException($"layer {Short(diffId)}: uncompressed content has digest {got}, the image config says {diffId}");
+            if (s_trace)
+            {
+                long unpacked = Stopwatch.GetTimestamp();
+                double S(long ticks) => (double)ticks / Stopwatch.Frequency;
+                Console.Error.WriteLine($"layer {Short(diffId)}: {source.Bytes / 1e6:F1} MB in, {result.Size / 1e6:F1} MB of files, {result.Entries} entries; " +
+                    $"wall {S(unpacked - started):F3} s; reading the blob (network, content store, digest) {S(source.Ticks):F3} s, " +
+                    $"decompressing and hashing {S(produced - started - source.Ticks - pipe.WriterWaitTicks):F3} s, " +
+                    $"unpacking {S(unpacked - started - pipe.ReaderWaitTicks):F3} s");
+            }
             snapshots.Commit(temp, chainId, new SnapshotInfo
             {
                 DiffId = diffId,

@@ -11,19 +11,25 @@ namespace Berth.IntegrationTests.ImageCommands;
 /// </summary>
 public sealed class FakeRegistry : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Dictionary<string, (byte[] Body, string Type, int? CutAfter)> _routes = [];
-    public string Address { get; }
+    public string Address { get; private set; } = "";
 
     public FakeRegistry()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Address = $"127.0.0.1:{port}";
-        _listener.Prefixes.Add($"http://{Address}/");
-        _listener.Start();
+        // HttpListener cannot take port 0: probe for a free port, and try again if another test took it meanwhile.
+        for (int attempt = 0; ; attempt++)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            Address = $"127.0.0.1:{port}";
+            _listener = new HttpListener();
+            _listener.Prefixes.Add($"http://{Address}/");
+            try { _listener.Start(); break; }
+            catch (HttpListenerException) when (attempt < 10) { }
+        }
         _ = Task.Run(Serve);
     }
 
@@ -94,7 +100,7 @@ public sealed class FakeRegistry : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        try { _listener.Close(); }
+        catch (HttpListenerException) { }   // a listener whose port was lost has nothing to release
     }
 }

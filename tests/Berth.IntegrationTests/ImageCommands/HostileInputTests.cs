@@ -21,8 +21,8 @@ public sealed class HostileInputTests : IDisposable
 
     public void Dispose()
     {
-        _fake.Dispose();
-        _store.Dispose();
+        try { _fake.Dispose(); }
+        finally { _store.Dispose(); }
     }
 
     private static byte[] Tar(Action<TarWriter> write)
