@@ -84,10 +84,9 @@ echo "where the time goes (berth's pieces, measured apart):"
 digest=$(curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$REG/v2/debian/manifests/bookworm-slim" | jq -r '.layers[0].digest')
 hyperfine -w 1 -r "$RUNS" --style basic -N \
   --command-name download "curl -s -o $work/layer.gz http://$REG/v2/debian/blobs/$digest" 2>&1 | grep -E "Time|download"
-python3 - "$work/layer.gz" <<'PY' 2>/dev/null || true
-import sys, time, gzip
-t = time.time(); data = gzip.open(sys.argv[1]).read(); print(f"  gunzip (python zlib, one core): {time.time()-t:.3f} s for {len(data)/1e6:.0f} MB")
-PY
+B="$here/out/berth --root $work/trace/root --runroot $work/trace/run"
+echo "  one berth pull with BERTH_TRACE=1 (the pieces overlap: two threads):"
+BERTH_TRACE=1 $B pull -q "$IMG" 2>&1 >/dev/null | grep '^layer' | sed 's/^/    /'
 B="$here/out/berth --root $work/split/root --runroot $work/split/run"
 gzip -dc "$work/layer.gz" >"$work/layer.tar"
 rm -rf "$work/split"; sync
