@@ -16,7 +16,7 @@ if [ -z "${_BERTH_BENCH_NS:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/
 fi
 
 BENCH=1 "$here/scripts/deps.sh"
-[ -x "$here/out/berth" ] || "$here/scripts/build.sh"
+[ -x "$here/out/berth-runtime" ] || "$here/scripts/build.sh"
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
 cleanup_all() {
   for rt in berth runc crun; do
@@ -39,7 +39,7 @@ cleanup_all() {
 }
 runtime_cmd() { # runtime_cmd NAME ARGS...: one runtime with its own --root
   local rt=$1; shift
-  case $rt in berth) "$here/out/berth" runtime --root "$work/root-berth" "$@" ;; *) "$rt" --root "$work/root-$rt" "$@" ;; esac
+  case $rt in berth) "$here/out/berth-runtime" --root "$work/root-berth" "$@" ;; *) "$rt" --root "$work/root-$rt" "$@" ;; esac
 }
 trap cleanup_all EXIT
 
@@ -77,7 +77,7 @@ true
 EOS
 chmod +x "$work"/*.sh
 declare -A CMD=(
-  [berth]="$here/out/berth runtime --root $work/root-berth"
+  [berth]="$here/out/berth-runtime --root $work/root-berth"
   [runc]="$(command -v runc) --root $work/root-runc"
   [crun]="$(command -v crun) --root $work/root-crun"
 )

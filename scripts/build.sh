@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Publishes the one NativeAOT berth binary to out/berth, with out/berth-runtime -> berth (multi-call).
+# Publishes the NativeAOT binaries: out/berth (the engine, with `berth runtime` and `berth init` too)
+# and out/berth-runtime (the OCI runtime and the init stage alone: smaller, so it starts faster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-if ! dotnet publish src/Berth.Cli -c Release -o out --nologo -v quiet -p:DebugType=none >"$log" 2>&1; then
-  grep -E "error|warn" "$log" | sort -u >&2 || cat "$log" >&2
-  rm -f "$log"; exit 1
-fi
+rm -f out/berth-runtime   # a symlink from older builds
+for project in src/Berth.Cli src/Berth.RuntimeBinary; do
+  if ! dotnet publish "$project" -c Release -o out --nologo -v quiet -p:DebugType=none >"$log" 2>&1; then
+    grep -E "error|warn" "$log" | sort -u >&2 || cat "$log" >&2
+    rm -f "$log"; exit 1
+  fi
+done
 rm -f "$log"
-ln -sfn berth out/berth-runtime
 echo "built $(pwd)/out/berth"

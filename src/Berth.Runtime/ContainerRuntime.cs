@@ -51,6 +51,20 @@ public sealed partial class ContainerRuntime(string root)
 
     public static string SelfExe => Environment.ProcessPath ?? "/proc/self/exe";
 
+    /// <summary>
+    /// What a container's init stage executes: the small berth-runtime binary when it sits beside
+    /// this one (it starts faster than the whole engine), else this binary itself.
+    /// </summary>
+    public static string InitExe { get; } = ChooseInitExe();
+
+    private static string ChooseInitExe()
+    {
+        string self = SelfExe;
+        string sibling = Path.Combine(Path.GetDirectoryName(self) ?? "/", "berth-runtime");
+        // A symlink named berth-runtime pointing back at this binary is no gain; a real file is.
+        return sibling != self && File.Exists(sibling) && new FileInfo(sibling).LinkTarget is null ? sibling : self;
+    }
+
     public ContainerRecord Create(CreateOptions o)
     {
         string bundle = Path.GetFullPath(o.Bundle);
@@ -128,7 +142,7 @@ public sealed partial class ContainerRuntime(string root)
             if (Environment.GetEnvironmentVariable("BERTH_TRACE") is { } trace) env.Add("BERTH_TRACE=" + trace);
             child = Spawner.Spawn(new SpawnOptions
             {
-                Path = SelfExe,
+                Path = InitExe,
                 Args = ["berth", "init"],
                 Env = env,
                 CloneFlags = newNs & ~(CLONE_NEWCGROUP | CLONE_NEWTIME),

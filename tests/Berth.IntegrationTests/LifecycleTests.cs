@@ -178,6 +178,23 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void TheInitStageRunsFromTheSmallRuntimeBinary()
+    {
+        string small = Path.Combine(Path.GetDirectoryName(BerthBinary.PathToBinary)!, "berth-runtime");
+        Assert.True(File.Exists(small) && new FileInfo(small).LinkTarget is null, "scripts/build.sh makes out/berth-runtime, a binary of its own");
+        using var s = new RuntimeSession();
+        using var b = new Bundle("true");
+        string id = s.Create(b);
+        // Until start, the container's PID 1 is the init stage, waiting on the exec fifo.
+        Assert.Equal(small, File.ResolveLinkTarget($"/proc/{s.Pid(id)}/exe", returnFinalTarget: false)!.FullName);
+        s.Runtime("delete", "--force", id).Ok();
+
+        // The small binary is a complete OCI runtime on its own.
+        var run = BerthBinary.Run(["--root", s.Root, "run", "--bundle", b.Dir, s.NewId()], exe: small);
+        Assert.Equal(0, run.ExitCode);
+    }
+
+    [Fact]
     public void ACreateKilledMidwayLeavesAStateThatDeleteCleansUp()
     {
         using var s = new RuntimeSession();
