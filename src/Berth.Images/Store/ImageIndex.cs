@@ -39,11 +39,11 @@ public sealed class ImageIndex(string root)
     /// </summary>
     public static ImageRecord? Find(ImageList list, string nameOrId)
     {
-        string hex = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;
+        bool prefixed = nameOrId.StartsWith("sha256:", StringComparison.Ordinal);
+        string hex = prefixed ? nameOrId[7..] : nameOrId;
         bool isHex = hex.Length is > 0 and <= 64 && hex.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
-        if (isHex && (hex.Length == 64 || hex.Length != nameOrId.Length))
-            return list.Images.FirstOrDefault(i => i.Id.AsSpan(7).StartsWith(hex, StringComparison.Ordinal));
-        if (FindByName(list, nameOrId) is { } byName) return byName;
+        // A name first (a repository may be called "abc"), unless it is clearly an id.
+        if (!prefixed && hex.Length != 64 && FindByName(list, nameOrId) is { } byName) return byName;
         if (!isHex) return null;
         var byId = list.Images.Where(i => i.Id.AsSpan(7).StartsWith(hex, StringComparison.Ordinal)).Take(2).ToList();
         if (byId.Count > 1) throw new InvalidOperationException($"ambiguous image id prefix \"{nameOrId}\": it matches more than one image");

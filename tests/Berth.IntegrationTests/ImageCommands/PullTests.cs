@@ -115,4 +115,27 @@ public sealed class PullTests
         Assert.Equal("[sh]\n", store.Berth("image", "inspect", "-f", "{{.Config.Cmd}}", $"{Reg}/busybox").Ok().Stdout);
         Assert.Equal(configDigest + "\n", store.Berth("image", "inspect", "-f", "{{.Id}}", configDigest[7..19]).Ok().Stdout);
     }
+
+    [Fact]
+    public void PullByDigest()
+    {
+        using var store = new TempStore();
+        store.Berth("pull", "-q", $"{Reg}/busybox:latest").Ok();
+        string repoDigest = store.Berth("image", "inspect", "-f", "{{index .RepoDigests 0}}", $"{Reg}/busybox").Ok().Stdout.Trim();
+        Assert.StartsWith($"{Reg}/busybox@sha256:", repoDigest);
+
+        using var other = new TempStore();
+        var pull = other.Berth("pull", repoDigest).Ok();
+        Assert.Equal($"{repoDigest.Split('@')[1]}: Pulling from busybox", pull.Stdout.Split('\n')[0]);
+        Assert.EndsWith(repoDigest + "\n", pull.Stdout);
+        // Pulled by digest only: listed with digest and no tag, as docker lists it.
+        var row = other.Berth("images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}").Ok().Stdout;
+        Assert.Equal($"{Reg}/busybox <none> {repoDigest.Split('@')[1]}\n", row);
+        Assert.Equal(store.Berth("image", "inspect", "-f", "{{.Id}}", $"{Reg}/busybox").Ok().Stdout,
+            other.Berth("image", "inspect", "-f", "{{.Id}}", repoDigest).Ok().Stdout);
+
+        var wrong = other.Berth("pull", $"{Reg}/busybox@sha256:{new string('0', 64)}");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Single(wrong.Stderr.Trim().Split('\n'));
+    }
 }
