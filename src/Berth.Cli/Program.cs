@@ -17,10 +17,12 @@ public static class Program
         if (args is ["init"]) return InitStage.Run();
 
         string invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
-        if (invokedAs == "berth-runtime") return RuntimeCli.Run(args);
-        if (args.Length > 0 && args[0] == "runtime") return RuntimeCli.Run(args[1..]);
+        if (invokedAs == "berth-runtime") return RunRuntime(args);
+        if (args.Length > 0 && args[0] == "runtime") return RunRuntime(args[1..]);
         return TopLevel(args);
     }
+
+    private static int RunRuntime(string[] args) => FastPath.TryRun(args, out int code) ? code : RuntimeCli.Run(args);
 
     private static int TopLevel(string[] args)
     {

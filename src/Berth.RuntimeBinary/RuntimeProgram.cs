@@ -15,6 +15,7 @@ public static class RuntimeProgram
             Console.WriteLine($"berth-runtime version {typeof(RuntimeProgram).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"}");
             return 0;
         }
+        if (FastPath.TryRun(args, out int code)) return code;
         return RuntimeCli.Run(args);
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Berth.Linux;
+using Berth.Runtime;
 
 namespace Berth.Cli.Runtime;
 
@@ -15,35 +16,38 @@ public static class RunCommand
             CreateCommand.Bundle, CreateCommand.ConsoleSocket, CreateCommand.PidFile, CreateCommand.NoPivot,
             CreateCommand.NoNewKeyring, CreateCommand.PreserveFds, detach, keep, CreateCommand.Id,
         };
-        c.SetAction(p => RuntimeCli.Guard(p, rt =>
-        {
-            bool detached = p.GetValue(detach);
-            using var proxy = p.GetValue(CreateCommand.ConsoleSocket) is null && !detached ? new TerminalProxy() : null;
-            var created = rt.Create(CreateCommand.Options(p, proxy?.ChildEnd ?? -1));
-            if (detached)
-            {
-                rt.Start(created.Id);
-                return 0;
-            }
-            if (created.Terminal && proxy is not null) proxy.Start();
-            using var forward = new SignalForwarder(created.Pid);
-            try
-            {
-                rt.Start(created.Id);
-            }
-            catch
-            {
-                rt.Delete(created.Id, force: true);
-                throw;
-            }
-            StartupTrace.Mark("run: started");
-            int code = Libc.WaitForExit(created.Pid);
-            proxy?.DrainOutput();
-            StartupTrace.Mark("run: exited");
-            if (!p.GetValue(keep)) rt.Delete(created.Id, force: true);
-            StartupTrace.Mark("run: deleted");
-            return code;
-        }));
+        c.SetAction(p => RuntimeCli.Guard(p, rt => Execute(rt, fd => CreateCommand.Options(p, fd),
+            p.GetValue(CreateCommand.ConsoleSocket) is not null, p.GetValue(detach), p.GetValue(keep))));
         return c;
+    }
+
+    /// <param name="options">The create options, given the fd of run's own pty proxy (-1 for none).</param>
+    public static int Execute(ContainerRuntime rt, Func<int, CreateOptions> options, bool hasConsoleSocket, bool detached, bool keep)
+    {
+        using var proxy = !hasConsoleSocket && !detached ? new TerminalProxy() : null;
+        var created = rt.Create(options(proxy?.ChildEnd ?? -1));
+        if (detached)
+        {
+            rt.Start(created.Id);
+            return 0;
+        }
+        if (created.Terminal && proxy is not null) proxy.Start();
+        using var forward = new SignalForwarder(created.Pid);
+        try
+        {
+            rt.Start(created.Id);
+        }
+        catch
+        {
+            rt.Delete(created.Id, force: true);
+            throw;
+        }
+        StartupTrace.Mark("run: started");
+        int code = Libc.WaitForExit(created.Pid);
+        proxy?.DrainOutput();
+        StartupTrace.Mark("run: exited");
+        if (!keep) rt.Delete(created.Id, force: true);
+        StartupTrace.Mark("run: deleted");
+        return code;
     }
 }

@@ -59,16 +59,33 @@ public static class RuntimeCli
         return parsed.Invoke();
     }
 
-    /// <summary>Runs a command body with runc's error convention: one line on stderr (and in --log), exit 1.</summary>
-    public static int Guard(ParseResult p, Func<ContainerRuntime, int> body)
+    /// <summary>Runs a command body with runc's error convention (see <see cref="RuntimeGuard"/>).</summary>
+    public static int Guard(ParseResult p, Func<ContainerRuntime, int> body) =>
+        RuntimeGuard.Run(new RuntimeGuard.Globals(p.GetValue(RootOption)!, p.GetValue(LogOption), p.GetValue(LogFormatOption) ?? "text",
+                p.GetValue(DebugOption), p.GetValue(SystemdCgroupOption)),
+            p.CommandResult.Command.Name, p.Tokens.Select(t => t.Value), body);
+}
+
+/// <summary>
+/// runc's error convention for a command body: one line on stderr (and in --log), exit 1. A class
+/// of its own, without System.CommandLine objects, so that the fast path (<see cref="FastPath"/>)
+/// never builds any.
+/// </summary>
+public static class RuntimeGuard
+{
+    /// <summary>The global options as a command body needs them, from either parser.</summary>
+    public sealed record Globals(string Root, string? Log, string LogFormat, bool Debug, bool SystemdCgroup);
+
+    public static int Run(Globals g, string verb, IEnumerable<string> tokens, Func<ContainerRuntime, int> body)
     {
-        var log = new RuntimeLog(p.GetValue(LogOption), p.GetValue(LogFormatOption) ?? "text", p.GetValue(DebugOption));
-        log.Debug($"{p.CommandResult.Command.Name}: {string.Join(' ', p.Tokens.Select(t => t.Value))}");
+        StartupTrace.Mark("cli: invoked");
+        var log = new RuntimeLog(g.Log, g.LogFormat, g.Debug);
+        if (log.Debugging) log.Debug($"{verb}: {string.Join(' ', tokens)}");
         try
         {
-            if (p.GetValue(SystemdCgroupOption)) throw new RuntimeException("--systemd-cgroup: the systemd cgroup driver is not supported (cgroupfs only)");
-            int code = body(new ContainerRuntime(p.GetValue(RootOption)!));
-            log.Debug($"{p.CommandResult.Command.Name}: exit status {code}");
+            if (g.SystemdCgroup) throw new RuntimeException("--systemd-cgroup: the systemd cgroup driver is not supported (cgroupfs only)");
+            int code = body(new ContainerRuntime(g.Root));
+            log.Debug($"{verb}: exit status {code}");
             return code;
         }
         catch (Exception e) when (e is RuntimeException or SpecException or SyscallException or SpawnException
