@@ -195,6 +195,38 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void BothCommandLineParsersAgree()
+    {
+        // Plain forms take the hand-written fast path; the others System.CommandLine: same results.
+        using var s = new RuntimeSession();
+        using var b = new Bundle("sleep", "100");
+        b.Write();
+        string viaEquals = s.NewId();
+        s.Runtime("create", $"--bundle={b.Dir}", viaEquals).Ok();
+        Assert.Equal("created", s.Status(viaEquals));
+        s.Runtime("delete", viaEquals).Ok();
+
+        var unknown = s.Runtime("create", "--bundle", b.Dir, "--no-such-flag", s.NewId());
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.StartsWith("berth runtime: Unrecognized command or argument", unknown.Stderr);
+        var noId = s.Runtime("start");
+        Assert.Equal(1, noId.ExitCode);
+        var twoIds = s.Runtime("delete", "a", "b");
+        Assert.Equal(1, twoIds.ExitCode);
+        Assert.Contains("b", twoIds.Stderr);
+
+        string id = s.NewId();
+        s.Runtime("run", "--detach", "--bundle", b.Dir, id).Ok();
+        Assert.Equal("running", s.Status(id));
+        s.Runtime("kill", id, "KILL").Ok();
+        WaitFor(() => s.Status(id) == "stopped");
+        var missing = s.Runtime("delete", "no-such-container");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.StartsWith("berth runtime: ", missing.Stderr);
+        s.Runtime("delete", id).Ok();
+    }
+
+    [Fact]
     public void ACreateKilledMidwayLeavesAStateThatDeleteCleansUp()
     {
         using var s = new RuntimeSession();
