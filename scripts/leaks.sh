@@ -9,8 +9,14 @@ for d in /sys/fs/cgroup/*/berth /sys/fs/cgroup/unified/berth; do [ -d "$d" ] && 
 cg=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d \( -path '*/berth/*' -o -name 'berth-test-*' -o -name berth \) 2>/dev/null)
 c=$(printf '%s' "$cg" | grep -c .)
 [ "$c" -gt 0 ] && left+=("$c cgroup folder(s) of berth: $(echo "$cg" | head -3 | tr '\n' ' ')")
-p=$(ps -eo pid=,args= | grep -E 'berth (init|runtime)|berth-test' | grep -v grep | wc -l)
+p=$(ps -eo pid=,args= | grep -E 'berth (init|runtime)|berth-runtime |berth-test|berth-img-test' | grep -v grep | wc -l)
 [ "$p" -gt 0 ] && left+=("$p berth process(es)")
-s=$(find /tmp -maxdepth 1 -name 'berth-test-*' 2>/dev/null | wc -l); [ "$s" -gt 0 ] && left+=("$s /tmp/berth-test-* folder(s)")
+s=$(find /tmp -maxdepth 1 \( -name 'berth-test-*' -o -name 'berth-img-test-*' \) 2>/dev/null | wc -l); [ "$s" -gt 0 ] && left+=("$s /tmp/berth-test-* or berth-img-test-* folder(s)")
+# The tests' registries (tests/fixtures/registry.sh) are stopped when their tests end.
+r=0
+for pidfile in "${BERTH_FIXTURES:-/var/cache/berth-fixtures}"/registries/*/registry.pid; do
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && r=$((r + 1))
+done
+[ "$r" -gt 0 ] && left+=("$r test registr(y/ies) still running")
 if [ ${#left[@]} -gt 0 ]; then printf 'left behind: %s\n' "${left[@]}"; exit 1; fi
 echo "nothing left behind"
