@@ -214,7 +214,7 @@ public sealed class Ingestion : IDisposable
         _lock.Dispose();
     }
 
-    private sealed class BlobReader(Ingestion owner, Stream rest) : Stream
+    private sealed class BlobReader(Ingestion owner, Stream rest) : ReadOnlyStream
     {
         public override int Read(Span<byte> buffer)
         {
@@ -240,16 +240,6 @@ public sealed class Ingestion : IDisposable
             o._hashed += n;
             return n;
         }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing) { if (disposing) rest.Dispose(); base.Dispose(disposing); }
     }
 }

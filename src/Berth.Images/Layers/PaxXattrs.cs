@@ -14,7 +14,7 @@ namespace Berth.Images.Layers;
 /// padding and the headers (pax 'x', GNU 'L'/'K', the entry's own) and nothing else.
 /// Not seekable on purpose: TarReader then reads everything in stream order.
 /// </summary>
-internal sealed class HeaderRecordingStream(Stream inner) : Stream
+internal sealed class HeaderRecordingStream(Stream inner) : ReadOnlyStream
 {
     /// <summary>Header bytes of one entry beyond which the layer is refused (TarReader itself allows 1 MiB-ish pax headers).</summary>
     public const int MaxRecording = 16 << 20;
@@ -35,7 +35,6 @@ internal sealed class HeaderRecordingStream(Stream inner) : Stream
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     private void Record(ReadOnlySpan<byte> data)
     {
@@ -49,15 +48,6 @@ internal sealed class HeaderRecordingStream(Stream inner) : Stream
         _length += data.Length;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>One SCHILY.xattr.NAME record: the name, and where its value lies in the recording.</summary>

@@ -93,7 +93,7 @@ public sealed class ChunkPipe : IDisposable
             while (_queue.TryDequeue(out var item)) ArrayPool<byte>.Shared.Return(item.Buffer);
     }
 
-    private sealed class PipeReaderStream(ChunkPipe pipe) : Stream
+    private sealed class PipeReaderStream(ChunkPipe pipe) : ReadOnlyStream
     {
         private byte[]? _chunk;
         private int _offset, _count;
@@ -115,16 +115,6 @@ public sealed class ChunkPipe : IDisposable
             _offset += n;
             return n;
         }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -28,7 +28,7 @@ public static class LayerStreams
 }
 
 /// <summary>Passes reads through, hashing them with sha256 and counting them.</summary>
-public sealed class HashingReader(Stream inner, Action<long>? onProgress = null) : Stream
+public sealed class HashingReader(Stream inner, Action<long>? onProgress = null) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     public long BytesRead { get; private set; }
@@ -47,21 +47,12 @@ public sealed class HashingReader(Stream inner, Action<long>? onProgress = null)
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
 }
 
 /// <summary>Passes reads through, adding up the time spent in them (for BERTH_TRACE: time waiting on the network and the content store).</summary>
-public sealed class TimedReader(Stream inner) : Stream
+public sealed class TimedReader(Stream inner) : ReadOnlyStream
 {
     public long Ticks { get; private set; }
     public long Bytes { get; private set; }
@@ -75,14 +66,4 @@ public sealed class TimedReader(Stream inner) : Stream
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

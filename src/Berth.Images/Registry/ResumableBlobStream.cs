@@ -8,7 +8,7 @@ namespace Berth.Images.Registry;
 /// row (a resume that delivers bytes starts the count again), waiting longer before each retry.
 /// It never hands out more than the size it was given; checking the digest is the reader's job.
 /// </summary>
-internal sealed class ResumableBlobStream : Stream
+internal sealed class ResumableBlobStream : ReadOnlyStream
 {
     internal const int MaxConsecutiveFailures = 5;
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
@@ -115,12 +115,4 @@ internal sealed class ResumableBlobStream : Stream
     }
 
     public override bool CanRead => !_disposed;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
