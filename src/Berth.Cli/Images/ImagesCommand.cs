@@ -39,7 +39,7 @@ public static class ImagesCommand
             foreach (var image in images.OrderByDescending(i => configs[i.Id]?.Created ?? DateTimeOffset.MinValue))
             {
                 var config = configs[image.Id];
-                if (!filters.Keep(image, config?.Config?.Labels, service)) continue;
+                if (!filters.Keep(image, config, service)) continue;
                 var names = image.RepoTags.Length > 0
                     ? image.RepoTags.Select(t => (Repo: ImageService.Familiar(t)[..ImageService.Familiar(t).LastIndexOf(':')], Tag: t[(t.LastIndexOf(':') + 1)..])).ToList()
                     : image.RepoDigests.Length > 0
@@ -132,17 +132,23 @@ public static class ImagesCommand
             return f;
         }
 
+        private static DateTimeOffset CreatedOf(ImageService service, string name) =>
+            service.ConfigOf(service.Get(name)).Created ?? DateTimeOffset.MinValue;
+
         /// <summary>reference=PATTERN filters rows: a repository[:tag] that matches one of the patterns.</summary>
         public bool KeepName(string repo, string tag) =>
             _references.Count == 0 || _references.Any(r => FormatOption.Glob(r, repo) || FormatOption.Glob(r, repo + ":" + tag));
 
-        public bool Keep(ImageRecord image, Dictionary<string, string>? labels, ImageService service)
+        /// <summary>before/since compare the images' creation times, as docker does.</summary>
+        public bool Keep(ImageRecord image, Berth.Images.Manifests.ImageConfig? config, ImageService service)
         {
+            var labels = config?.Config?.Labels;
+            DateTimeOffset created = config?.Created ?? DateTimeOffset.MinValue;
             if (_dangling is { } d && d != (image.RepoTags.Length == 0)) return false;
             foreach (var (key, value) in _labels)
                 if (labels is null || !labels.TryGetValue(key, out var have) || (value is not null && have != value)) return false;
-            if (_before is not null && !(image.PulledAt < service.Get(_before).PulledAt)) return false;
-            if (_since is not null && !(image.PulledAt > service.Get(_since).PulledAt)) return false;
+            if (_before is not null && !(created < CreatedOf(service, _before))) return false;
+            if (_since is not null && !(created > CreatedOf(service, _since))) return false;
             return true;
         }
     }

@@ -36,6 +36,23 @@ public sealed class ImageCommandTests
     }
 
     [Fact]
+    public void BeforeAndSinceCompareCreationTimes()
+    {
+        using var store = new TempStore();
+        string rootfs = Path.Combine(store.Dir, "rootfs");
+        Directory.CreateDirectory(rootfs);
+        File.WriteAllText(Path.Combine(rootfs, "f"), "x");
+        string tar = Path.Combine(store.Dir, "r.tar");
+        Assert.Equal(0, ImageFixture.Shell($"tar -C '{rootfs}' -cf '{tar}' .").ExitCode);
+        store.Berth("import", tar, "new:1").Ok();                     // created now
+        store.Berth("pull", "-q", $"{Reg}/busybox:latest").Ok();     // created 2025-01-01, pulled later
+        Assert.Equal("new\n", store.Berth("images", "--filter", $"since={Reg}/busybox", "--format", "{{.Repository}}").Ok().Stdout);
+        Assert.Equal($"{Reg}/busybox\n", store.Berth("images", "--filter", "before=new:1", "--format", "{{.Repository}}").Ok().Stdout);
+        // Newest first, as docker lists them.
+        Assert.Equal($"new\n{Reg}/busybox\n", store.Berth("images", "--format", "{{.Repository}}").Ok().Stdout);
+    }
+
+    [Fact]
     public void RmiUntagsThenDeletes()
     {
         using var store = new TempStore();
