@@ -116,27 +116,44 @@ internal sealed class FileWriterPool : IDisposable
         }
     }
 
+    /// <summary>The process umask when this layer's unpacking began, from /proc (umask(2) cannot be read without being set).</summary>
+    private readonly uint _umask = ReadUmask();
+
+    private static uint ReadUmask()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("Umask:", StringComparison.Ordinal)) return Convert.ToUInt32(line[6..].Trim(), 8);
+        return 0x1FF;   // unknown: every file gets its chmod
+    }
+
+    /// <summary>
+    /// A mode that open(2) gives exactly: no setuid/setgid/sticky bit (chown would clear those, so
+    /// they are set after it) and no bit the umask takes away. Such files skip the chmod: one
+    /// system call less per file, on the slowest part of a pull.
+    /// </summary>
+    private bool CreatedExactly(uint mode) => (mode & 0xE00) == 0 && (mode & _umask) == 0;
+
     /// <summary>Writes the file; false when done, true when its name was taken (handed back, fd and buffer kept).</summary>
-    private static unsafe bool Write(Job job)
+    private unsafe bool Write(Job job)
     {
         const int Flags = Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
-        int fd = Libc.openat(job.ParentFd, job.Name, Flags, 0x180);
+        int fd = Libc.openat(job.ParentFd, job.Name, Flags, CreatedExactly(job.Mode) ? (int)job.Mode : 0x180);
         if (fd < 0)
         {
             if (FsOps.LastErrno == Errno.EEXIST) { job.NameTaken = true; return true; }
             FsOps.Throw("open", job.Path);
         }
-        try { Finish(fd, job); }
+        try { Finish(fd, job, createdWithMode: CreatedExactly(job.Mode)); }
         finally { Libc.close(fd); }
         return false;
     }
 
     /// <summary>Content, owner, mode (after chown, which clears setuid), xattrs, times: on the open file.</summary>
-    public static unsafe void Finish(int fd, Job job)
+    public static unsafe void Finish(int fd, Job job, bool createdWithMode = false)
     {
         fixed (byte* p = job.Data) FsOps.WriteAll(fd, p, job.Length, job.Path);
         FsOps.Check(Libc.fchown(fd, job.Uid, job.Gid), "chown", job.Path);
-        FsOps.Check(Libc.fchmod(fd, job.Mode), "chmod", job.Path);
+        if (!createdWithMode) FsOps.Check(Libc.fchmod(fd, job.Mode), "chmod", job.Path);
         foreach (var (name, value) in job.Xattrs) FsOps.SetXattr(FsOps.XattrTarget.Of(fd), name, value, job.Path);
         FsOps.SetTimes(fd, job.Atime, job.Mtime, job.Path);
     }
