@@ -16,6 +16,9 @@ IMG=$REG/debian:bookworm-slim
 
 BENCH=1 "$here/scripts/deps.sh"
 [ -x "$here/out/berth" ] || "$here/scripts/build.sh"
+# The fixture registry: started for the benchmark (and stopped after) unless it was running.
+reg_was_running=0
+"$here/tests/fixtures/registry.sh" status plain >/dev/null 2>&1 && reg_was_running=1
 "$here/tests/fixtures/setup.sh" >/dev/null
 mkdir -p "$OUT"
 # Not under /tmp: on this machine creating files under /tmp costs ~200 µs each (something watches
@@ -23,6 +26,7 @@ mkdir -p "$OUT"
 work=$(mktemp -d /var/tmp/berth-bench-pull.XXXXXX)
 dockerd_pid=
 cleanup() {
+  [ "$reg_was_running" = 1 ] || "$here/tests/fixtures/registry.sh" stop plain >/dev/null 2>&1 || true
   if [ -n "$dockerd_pid" ]; then kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null || true; fi
   for m in $(awk -v w="$work" '$5 ~ "^"w {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$work"
