@@ -63,22 +63,23 @@ public sealed class ImageService(ImageStorage storage)
     {
         var report = new List<string>();
         var target = Get(nameOrId);
-        bool byName = !IsIdLike(nameOrId, target);
+        // Named by one of its tags: that tag goes (and the image with its last one); else by id or digest.
+        string? namedTag = ImageReference.TryParse(nameOrId, out var reference, out _) && reference.Digest is null
+            && target.RepoTags.Contains(reference.WithDefaultTag().TaggedName) ? reference.WithDefaultTag().TaggedName : null;
         var holders = storage.Holds.HoldersOf(target.Id).ToList();
         var removed = storage.Index.Update(list =>
         {
             int at = list.Images.FindIndex(i => i.Id == target.Id);
             if (at < 0) throw new ImageException($"No such image: {nameOrId}");
             var image = list.Images[at];
-            if (byName && ImageReference.TryParse(nameOrId, out var reference, out _) && reference.Digest is null)
+            if (namedTag is { } untag)
             {
-                string tag = reference.WithDefaultTag().TaggedName;
                 if (image.RepoTags.Length > 1 || (holders.Count > 0 && !force))
                 {
                     if (image.RepoTags.Length == 1 && holders.Count > 0)
                         throw new ImageException($"conflict: unable to remove repository reference \"{nameOrId}\" (must force) - image {Digest.Parse(image.Id).Short} is in use by {holders[0]}");
-                    list.Images[at] = image with { RepoTags = image.RepoTags.Where(t => t != tag).ToArray() };
-                    report.Add("Untagged: " + Familiar(tag));
+                    list.Images[at] = image with { RepoTags = image.RepoTags.Where(t => t != untag).ToArray() };
+                    report.Add("Untagged: " + Familiar(untag));
                     return null;
                 }
             }
@@ -101,13 +102,6 @@ public sealed class ImageService(ImageStorage storage)
             foreach (var chain in CollectGarbage().Snapshots) report.Add("Deleted: " + chain);
         }
         return report;
-    }
-
-    private static bool IsIdLike(string nameOrId, ImageRecord image)
-    {
-        string hex = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;
-        return hex.Length > 0 && image.Id.AsSpan(7).StartsWith(hex, StringComparison.Ordinal)
-            && !image.RepoTags.Any(t => t.StartsWith(ImageReference.TryParse(nameOrId, out var r, out _) ? r.Repository + ":" : "\0", StringComparison.Ordinal));
     }
 
     public sealed record PruneResult(List<string> Report, long Reclaimed);

@@ -33,8 +33,6 @@ public static class FormatOption
         }
         // A table template: cells are the tab-separated parts; headers come from the fields named.
         var t = new TableWriter();
-        var header = new JsonObject();
-        foreach (var field in headers) header[field.Key] = field.Value;
         t.Add(RenderHeader(format[6..], headers).Split('\t'));
         foreach (var row in rows) t.Add(template.Render(row).Split('\t'));
         t.WriteTo(output);
@@ -42,8 +40,6 @@ public static class FormatOption
 
     private static string RenderHeader(string format, IReadOnlyDictionary<string, string> headers)
     {
-        var data = new JsonObject();
-        foreach (var (field, header) in headers) data[field] = header;
         string text = format.Replace("\\t", "\t");
         // {{.Field}} → its header; anything else in an action → its upper-cased field name.
         var sb = new System.Text.StringBuilder();

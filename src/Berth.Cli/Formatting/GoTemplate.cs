@@ -137,7 +137,7 @@ public sealed class GoTemplate
         JsonNode? First() => args.Length > 0 ? Arg(args[0], dot) : dot;
         switch (func)
         {
-            case "": return args.Length == 1 && !Resolves(args[0], dot) ? "<no value>" : Print(First());
+            case "": return args.Length == 1 && !TryArg(args[0], dot, out _) ? "<no value>" : Print(First());
             case "json": return First()?.ToJsonString(s_json) ?? "null";
             case "upper": return Print(First()).ToUpperInvariant();
             case "lower": return Print(First()).ToLowerInvariant();
@@ -161,29 +161,20 @@ public sealed class GoTemplate
 
     private static readonly JsonSerializerOptions s_json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static bool Resolves(string arg, JsonNode? dot)
+    private static JsonNode? Arg(string arg, JsonNode? dot) => TryArg(arg, dot, out var node) ? node : null;
+
+    /// <summary>The value an argument names; false for a field that is not there (Go prints "&lt;no value&gt;").</summary>
+    private static bool TryArg(string arg, JsonNode? dot, out JsonNode? node)
     {
-        if (!arg.StartsWith('.') || arg == ".") return true;
-        JsonNode? node = dot;
+        node = dot;
+        if (arg.StartsWith('"')) { node = JsonValue.Create(Unquote(arg)); return true; }
+        if (arg == ".") return true;
+        if (!arg.StartsWith('.')) { node = JsonValue.Create(arg); return true; }
         foreach (var name in arg[1..].Split('.'))
         {
-            if (node is not JsonObject o || !o.TryGetPropertyValue(name, out node)) return false;
+            if (node is not JsonObject o || !o.TryGetPropertyValue(name, out node)) { node = null; return false; }
         }
         return true;
-    }
-
-    private static JsonNode? Arg(string arg, JsonNode? dot)
-    {
-        if (arg.StartsWith('"')) return JsonValue.Create(Unquote(arg));
-        if (arg == ".") return dot;
-        if (!arg.StartsWith('.')) return JsonValue.Create(arg);
-        JsonNode? node = dot;
-        foreach (var name in arg[1..].Split('.'))
-        {
-            if (node is not JsonObject o) return null;
-            node = o[name];
-        }
-        return node;
     }
 
     private static string Unquote(string s)

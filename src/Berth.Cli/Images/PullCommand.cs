@@ -22,13 +22,14 @@ public static class PullCommand
             if (p.GetValue(allTags)) throw new ImageException("--all-tags is not supported");
             string text = p.GetValue(name)!;
             if (!ImageReference.TryParse(text, out var reference, out string error)) throw new ImageException(error);
+            bool defaultTag = reference.Tag is null && reference.Digest is null;
             reference = reference.WithDefaultTag();
             var want = p.GetValue(platform) is { } pl ? PlatformMatcher.Parse(pl) : null;
             var storage = EngineCli.Storage(p);
             using var registry = new RegistryClient(EngineCli.RegistryOptions(p));
             var puller = new ImagePuller(storage, registry);
             var writer = p.GetValue(quiet) ? null : PullProgressWriter.ForStdout();
-            if (!p.GetValue(quiet) && reference.Digest is null && reference.Tag is null) Console.WriteLine("Using default tag: latest");
+            if (!p.GetValue(quiet) && defaultTag) Console.WriteLine("Using default tag: latest");
             var result = puller.PullAsync(reference, want, writer is null ? null : writer.Report, EngineCli.Interrupt()).GetAwaiter().GetResult();
             string familiar = ImageService.Familiar(reference.ToString());
             if (!p.GetValue(quiet))

@@ -332,7 +332,7 @@ public static class ImageArchive
         return report;
     }
 
-    /// <summary>The compression of a layer file, from its magic bytes.</summary>
+    /// <summary>The compression of a layer file, from its magic bytes; bzip2 and xz, which layers may not use, are refused.</summary>
     public static LayerCompression Sniff(string path)
     {
         Span<byte> head = stackalloc byte[4];
@@ -340,6 +340,8 @@ public static class ImageArchive
         int n = f.ReadAtLeast(head, 4, throwOnEndOfStream: false);
         if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) return LayerCompression.Gzip;
         if (n >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd) return LayerCompression.Zstd;
+        if (n >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') throw new ImageFormatException("bzip2-compressed input is not supported (use gzip, zstd or a plain tar)");
+        if (n >= 4 && head[0] == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X') throw new ImageFormatException("xz-compressed input is not supported (use gzip, zstd or a plain tar)");
         return LayerCompression.None;
     }
 }

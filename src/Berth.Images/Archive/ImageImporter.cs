@@ -23,7 +23,6 @@ public static class ImageImporter
             using (var file = File.Create(raw))
                 input.CopyTo(file);
             var compression = ImageArchive.Sniff(raw);
-            CheckUnsupported(raw);
             if (compression == LayerCompression.None) File.Move(raw, temp);
             else
             {
@@ -50,15 +49,6 @@ public static class ImageImporter
             return ImageArchive.StoreNew(service, configBytes, [layer], name is null ? [] : [name], ct);
         }
         finally { File.Delete(temp); File.Delete(raw); }
-    }
-
-    private static void CheckUnsupported(string path)
-    {
-        Span<byte> head = stackalloc byte[4];
-        using var f = File.OpenRead(path);
-        int n = f.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-        if (n >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') throw new ImageFormatException("bzip2-compressed input is not supported (use gzip, zstd or a plain tar)");
-        if (n >= 4 && head[0] == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X') throw new ImageFormatException("xz-compressed input is not supported (use gzip, zstd or a plain tar)");
     }
 
     /// <summary>Applies docker's --change instructions to a container config.</summary>

@@ -174,13 +174,6 @@ public sealed class Ingestion : IDisposable
     /// <summary>The whole blob as a stream: the saved prefix, then <paramref name="rest"/> (from <see cref="Offset"/>), written to disk as it is read.</summary>
     public Stream Reader(Stream rest) => new BlobReader(this, rest);
 
-    /// <summary>Reads <paramref name="rest"/> to its end into the store, without a consumer.</summary>
-    public void Drain(Stream reader)
-    {
-        var buffer = new byte[1 << 16];
-        while (reader.Read(buffer, 0, buffer.Length) > 0) { }
-    }
-
     public void Commit()
     {
         if (_hashed != _written || _written != ExpectedSize)

@@ -194,7 +194,8 @@ public sealed class ImagePuller(ImageStorage storage, RegistryClient? registry)
             if (registry is null || reference is null) throw new ImageFormatException($"layer {digest} is missing");
             var rest = await registry.OpenBlobAsync(reference, digest, layer.Size, ingestion.Offset, ct).ConfigureAwait(false);
             long lastReport = 0;
-            using var reader = new HashingReader(ingestion.Reader(rest), n =>
+            // The ingestion hashes the blob; this reader only counts, for the progress bar.
+            using var reader = new CountingReader(ingestion.Reader(rest), n =>
             {
                 if (n - lastReport >= 512 * 1024 || n == layer.Size)
                 {
@@ -203,10 +204,7 @@ public sealed class ImagePuller(ImageStorage storage, RegistryClient? registry)
                 }
             });
             long unpacked = await Task.Run(() =>
-            {
-                long size = LayerImporter.Import(storage.Snapshots, reader, compression, diffId, chainId, lowerChain, WaitForLower);
-                return size;
-            }, ct).ConfigureAwait(false);
+                LayerImporter.Import(storage.Snapshots, reader, compression, diffId, chainId, lowerChain, WaitForLower), ct).ConfigureAwait(false);
             // The snapshot is published once its diff id matched; the blob must match its digest too,
             // else the snapshot goes again: the registry served something other than it promised.
             LayerStreams.Drain(reader);

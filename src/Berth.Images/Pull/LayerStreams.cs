@@ -27,8 +27,8 @@ public static class LayerStreams
     }
 }
 
-/// <summary>Passes reads through, hashing them with sha256 and counting them.</summary>
-public sealed class HashingReader(Stream inner, Action<long>? onProgress = null) : ReadOnlyStream
+/// <summary>Passes reads through, hashing them with sha256 (a layer's diff id) and counting them.</summary>
+public sealed class HashingReader(Stream inner) : ReadOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     public long BytesRead { get; private set; }
@@ -42,7 +42,6 @@ public sealed class HashingReader(Stream inner, Action<long>? onProgress = null)
         {
             _hash.AppendData(buffer[..n]);
             BytesRead += n;
-            onProgress?.Invoke(BytesRead);
         }
         return n;
     }
@@ -51,8 +50,11 @@ public sealed class HashingReader(Stream inner, Action<long>? onProgress = null)
     protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
 }
 
-/// <summary>Passes reads through, adding up the time spent in them (for BERTH_TRACE: time waiting on the network and the content store).</summary>
-public sealed class TimedReader(Stream inner) : ReadOnlyStream
+/// <summary>
+/// Passes reads through, counting the bytes (for progress) and the time spent in them (for
+/// BERTH_TRACE: time waiting on the network and the content store).
+/// </summary>
+public sealed class CountingReader(Stream inner, Action<long>? onProgress = null) : ReadOnlyStream
 {
     public long Ticks { get; private set; }
     public long Bytes { get; private set; }
@@ -62,7 +64,11 @@ public sealed class TimedReader(Stream inner) : ReadOnlyStream
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         int n = inner.Read(buffer);
         Ticks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
-        Bytes += n;
+        if (n > 0)
+        {
+            Bytes += n;
+            onProgress?.Invoke(Bytes);
+        }
         return n;
     }
 

@@ -29,7 +29,7 @@ public static class LayerImporter
             // Download, decompression and hashing on one thread; the unpacker, which mostly waits
             // on the file system, on this one.
             using var pipe = new ChunkPipe();
-            var source = new TimedReader(compressed);
+            var source = new CountingReader(compressed);
             long started = Stopwatch.GetTimestamp(), produced = 0;
             var producer = Task.Factory.StartNew(() =>
             {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -11,27 +10,12 @@ namespace Berth.IntegrationTests.ImageCommands;
 /// </summary>
 public sealed class FakeRegistry : IDisposable
 {
-    private readonly HttpListener _listener;
+    private readonly Images.FakeRegistry _server;
     private readonly Dictionary<string, (byte[] Body, string Type, int? CutAfter)> _routes = [];
-    public string Address { get; private set; } = "";
+    public string Address => _server.Host;
 
-    public FakeRegistry()
-    {
-        // HttpListener cannot take port 0: probe for a free port, and try again if another test took it meanwhile.
-        for (int attempt = 0; ; attempt++)
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Address = $"127.0.0.1:{port}";
-            _listener = new HttpListener();
-            _listener.Prefixes.Add($"http://{Address}/");
-            try { _listener.Start(); break; }
-            catch (HttpListenerException) when (attempt < 10) { }
-        }
-        _ = Task.Run(Serve);
-    }
+    /// <summary>The HTTP side is the registry tests' own fake server; this class only decides what it answers.</summary>
+    public FakeRegistry() => _server = new Images.FakeRegistry(ctx => { Answer(ctx); return Task.CompletedTask; });
 
     public static string Sha(byte[] data) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(data));
 
@@ -52,18 +36,6 @@ public sealed class FakeRegistry : IDisposable
         Add($"{repo}/blobs/{Sha(config)}", config);
         Add($"{repo}/blobs/{layerDigest}", layerGz, cutAfter: cutLayerAfter);
         Add($"{repo}/manifests/{tag}", manifest, "application/vnd.oci.image.manifest.v1+json");
-    }
-
-    private async Task Serve()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try { ctx = await _listener.GetContextAsync(); }
-            catch (Exception) { return; }
-            try { Answer(ctx); }
-            catch (Exception) { try { ctx.Response.Abort(); } catch (Exception) { } }
-        }
     }
 
     private void Answer(HttpListenerContext ctx)
@@ -98,9 +70,5 @@ public sealed class FakeRegistry : IDisposable
         response.Close();
     }
 
-    public void Dispose()
-    {
-        try { _listener.Close(); }
-        catch (HttpListenerException) { }   // a listener whose port was lost has nothing to release
-    }
+    public void Dispose() => _server.Dispose();
 }

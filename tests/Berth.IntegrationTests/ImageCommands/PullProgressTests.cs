@@ -19,6 +19,16 @@ public sealed class PullProgressTests
     }
 
     [Fact]
+    public void NoTagMeansLatestAndSaysSo()
+    {
+        using var store = new TempStore();
+        var lines = store.Berth("pull", $"{ImageFixture.Registry}/busybox").Ok().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("Using default tag: latest", lines[0]);
+        Assert.Equal($"{ImageFixture.Registry}/busybox:latest", lines[^1]);
+        Assert.DoesNotContain("Using default tag", store.Berth("pull", $"{ImageFixture.Registry}/busybox:latest").Ok().Stdout);
+    }
+
+    [Fact]
     public void TerminalGetsProgressBars()
     {
         using var store = new TempStore();
