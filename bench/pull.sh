@@ -11,43 +11,29 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-5}
 OUT=${OUT:-$here/bench/results}
 ENGINES=${ENGINES:-berth podman docker}
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 REG=127.0.0.1:5055
 IMG=$REG/debian:bookworm-slim
 
 BENCH=1 "$here/scripts/deps.sh"
 [ -x "$here/out/berth" ] || "$here/scripts/build.sh"
 # The fixture registry: started for the benchmark (and stopped after) unless it was running.
-reg_was_running=0
-"$here/tests/fixtures/registry.sh" status plain >/dev/null 2>&1 && reg_was_running=1
-"$here/tests/fixtures/setup.sh" >/dev/null
+bench_registry_start
 mkdir -p "$OUT"
 # Not under /tmp: on this machine creating files under /tmp costs ~200 µs each (something watches
 # it), 20× more than elsewhere on the same ext4; engines keep their stores in /var/lib, so do we.
 work=$(mktemp -d /var/tmp/berth-bench-pull.XXXXXX)
-dockerd_pid=
 cleanup() {
-  [ "$reg_was_running" = 1 ] || "$here/tests/fixtures/registry.sh" stop plain >/dev/null 2>&1 || true
-  if [ -n "$dockerd_pid" ]; then kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null || true; fi
-  for m in $(awk -v w="$work" '$5 ~ "^"w {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null || true; done
+  bench_registry_stop
+  bench_dockerd_stop
+  bench_umount_under "$work"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 # podman: its own storage and a registries.conf that lets it use plain http on the fixture registry.
-mkdir -p "$work/podman"
-cat >"$work/podman/registries.conf" <<CONF
-unqualified-search-registries = []
-[[registry]]
-location = "$REG"
-insecure = true
-CONF
-cat >"$work/podman/storage.conf" <<CONF
-[storage]
-driver = "overlay"
-graphroot = "$work/podman/root"
-runroot = "$work/podman/run"
-CONF
-export CONTAINERS_REGISTRIES_CONF=$work/podman/registries.conf CONTAINERS_STORAGE_CONF=$work/podman/storage.conf
+bench_podman_conf "$work/podman" "$REG"
 
 cmds=() names=() prepares=()
 for e in $ENGINES; do
@@ -60,14 +46,8 @@ for e in $ENGINES; do
       names+=(podman); cmds+=("podman pull -q $IMG"); prepares+=("podman rmi -a -f") ;;
     docker)
       command -v dockerd >/dev/null || { echo "dockerd missing; skipped" >&2; continue; }
-      mkdir -p "$work/docker"
-      dockerd --data-root "$work/docker/data" --exec-root "$work/docker/exec" --pidfile "$work/docker/pid" \
-        -H "unix://$work/docker/sock" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
-        --storage-driver overlay2 >"$work/docker/log" 2>&1 &
-      dockerd_pid=$!
-      D="docker -H unix://$work/docker/sock"
-      for _ in $(seq 100); do $D version >/dev/null 2>&1 && break; sleep 0.2; done
-      $D version >/dev/null || { echo "dockerd did not start: $(tail -3 "$work/docker/log")" >&2; continue; }
+      bench_dockerd_start "$work/docker" || continue
+      D=$BENCH_DOCKER
       names+=(docker); cmds+=("$D pull -q $IMG"); prepares+=("sh -c '$D rmi -f $IMG >/dev/null 2>&1; $D image prune -a -f >/dev/null'") ;;
   esac
 done

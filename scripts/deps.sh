@@ -6,9 +6,10 @@
 #   docker-registry: the real registry the image tests pull from and push to; apache2-utils: its
 #   htpasswd files; umoci, skopeo, debootstrap: third-party tools that build the fixture images;
 #   attr (getfattr), curl: fixture listings and registry checks
+#   tini: its static build is `run --init`'s init process (docker ships the same as docker-init)
 # BENCH=1 adds what the benchmarks compare against: runc, crun, podman, docker.io, hyperfine, time.
 set -euo pipefail
-pkgs=(clang zlib1g-dev build-essential busybox-static jq procps docker-registry apache2-utils umoci skopeo debootstrap attr curl)
+pkgs=(clang zlib1g-dev build-essential busybox-static jq procps docker-registry apache2-utils umoci skopeo debootstrap attr curl tini)
 [ "${BENCH:-0}" = 1 ] && pkgs+=(runc crun podman docker.io hyperfine time)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done

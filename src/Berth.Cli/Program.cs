@@ -6,6 +6,7 @@ namespace Berth.Cli;
 /// <summary>
 /// The one berth executable, multi-call: `berth runtime …` (or the same binary called through a
 /// symlink named berth-runtime) is the OCI runtime; `berth init` is a container's init stage;
+/// `berth monitor` stays with a running container;
 /// everything else is the engine's docker-compatible commands.
 /// </summary>
 public static class Program
@@ -15,6 +16,8 @@ public static class Program
         Berth.Linux.StartupTrace.Mark("main");
         // The init stage is on every container's start path: no command-line parsing for it.
         if (args is ["init"]) return InitStage.Run();
+        // A container's monitor: lean, no command-line library, no console.
+        if (args.Length > 0 && args[0] == "monitor") return Berth.Engine.Monitor.ContainerMonitor.Main(args);
 
         string invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
         if (invokedAs == "berth-runtime") return RunRuntime(args);

@@ -191,7 +191,7 @@ public sealed class ImageService(ImageStorage storage)
         var image = Get(nameOrId);
         string dir = MountDir(image);
         string merged = Path.Combine(dir, "merged");
-        if (storage.Holds.ImageOf(MountHolder(image.Id)) is not null && IsMountPoint(merged)) return merged;
+        if (storage.Holds.ImageOf(MountHolder(image.Id)) is not null && Libc.IsMountPoint(merged)) return merged;
         if (image.Chain.Length == 0) throw new ImageException($"image {Digest.Parse(image.Id).Short} has no layers to mount");
         Directory.CreateDirectory(merged);
         storage.Holds.Add(MountHolder(image.Id), image.Id);
@@ -226,21 +226,9 @@ public sealed class ImageService(ImageStorage storage)
         if (!holder.StartsWith("mount-", StringComparison.Ordinal)) return;
         string dir = Path.Combine(storage.RunRoot, "image-mounts", holder[6..]);
         string merged = Path.Combine(dir, "merged");
-        if (IsMountPoint(merged)) OverlayMount.Unmount(merged);
+        if (Libc.IsMountPoint(merged)) OverlayMount.Unmount(merged);
         SnapshotStore.RemoveTree(dir);
         storage.Holds.Remove(holder);
-    }
-
-    private static bool IsMountPoint(string path)
-    {
-        if (!Directory.Exists(path)) return false;
-        string full = Path.GetFullPath(path);
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && fields[4].Replace("\\040", " ") == full) return true;
-        }
-        return false;
     }
 
     public sealed record DiskUsage(int Images, int Active, long ImagesSize, long Reclaimable, long Blobs, long BlobBytes, long Partial);

@@ -77,4 +77,32 @@ public static partial class Libc
 
     public static void MoveMount(int fromFd, string target) =>
         Errno.Check(syscall_move_mount(SYS_move_mount, fromFd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH), $"move_mount to {target}");
+
+    // Detached mounts: open_tree(OPEN_TREE_CLONE) copies a mount tree into one that is attached
+    // nowhere; such a tree (and what fsmount returns) lives as long as its descriptor and is
+    // dissolved when the last one closes, even if the process dies. Since Linux 6.15 mounts can be
+    // attached inside a detached tree (move_mount to a descriptor in it).
+    private const long SYS_open_tree = 428;
+    public const uint OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0x80000, MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial long syscall_open_tree(long nr, int dirfd, string path, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial long syscall_mount_setattr_fd(long nr, int dirfd, string path, uint flags, MountAttr* attr, nuint size);
+
+    /// <summary>open_tree(path, OPEN_TREE_CLONE [| AT_RECURSIVE]): a detached copy of the mount at <paramref name="path"/>.</summary>
+    public static int OpenTreeClone(string path, bool recursive) =>
+        (int)Errno.Check(syscall_open_tree(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0)), $"open_tree {path}");
+
+    /// <summary>move_mount(2) from one descriptor onto another (both "" with the *_EMPTY_PATH flags); -1 and errno on failure.</summary>
+    public static int MoveMountFd(int fromFd, int toFd) =>
+        (int)syscall_move_mount(SYS_move_mount, fromFd, "", toFd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+
+    /// <summary>mount_setattr(2) on the mount a descriptor refers to (AT_EMPTY_PATH).</summary>
+    public static unsafe void MountSetattrFd(int fd, ulong set, ulong clear, string what)
+    {
+        var attr = new MountAttr { attr_set = set, attr_clr = clear };
+        Errno.Check(syscall_mount_setattr_fd(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, (nuint)sizeof(MountAttr)), $"mount_setattr {what}");
+    }
 }

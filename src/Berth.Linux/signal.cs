@@ -33,6 +33,20 @@ public static partial class Libc
         throw new ArgumentException($"invalid signal \"{text}\"");
     }
 
+    /// <summary>
+    /// The name of signal 1..64 without its SIG prefix, as kill -l and docker spell it: HUP … SYS,
+    /// RTMIN, RTMIN+1 … RTMIN+15, RTMAX-14 … RTMAX; null for 32 and 33 (kept by libc) and numbers outside 1..64.
+    /// </summary>
+    public static string? SignalName(int sig) => sig switch
+    {
+        > 0 and < 32 => s_names[sig],
+        34 => "RTMIN",
+        > 34 and <= 49 => "RTMIN+" + (sig - 34),
+        >= 50 and < 64 => "RTMAX-" + (64 - sig),
+        64 => "RTMAX",
+        _ => null,
+    };
+
     private static bool TryOffset(string s, out int value)
     {
         value = 0;

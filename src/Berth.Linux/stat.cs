@@ -83,4 +83,11 @@ public static partial class Libc
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statx(int dirfd, string path, int flags, uint mask, out Statx statxbuf);
+
+    private const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
+
+    /// <summary>Whether a mount's root is at <paramref name="path"/> (statx's mount-root attribute, Linux 5.8+; no symlink followed).</summary>
+    public static bool IsMountPoint(string path) =>
+        statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, out var st) == 0
+        && (st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 && (st.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
 }

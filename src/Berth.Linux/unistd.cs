@@ -119,3 +119,9 @@ public static partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static unsafe partial int poll(PollFd* fds, nuint nfds, int timeout);
 }
+
+public static partial class Libc
+{
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsid();
+}

@@ -14,6 +14,11 @@ public sealed class ExecOptions
     public int ConsoleSocketFd { get; init; } = -1;
     public string? PidFile { get; init; }
     public IReadOnlyList<int> PreserveFds { get; init; } = [];
+    /// <summary>
+    /// The fds the process gets as its 0, 1 and 2 (three of them), or null for the caller's own.
+    /// A terminal process gets its pty for all three whatever this says.
+    /// </summary>
+    public IReadOnlyList<int>? Stdio { get; init; }
 }
 
 public sealed partial class ContainerRuntime
@@ -67,6 +72,11 @@ public sealed partial class ContainerRuntime
             toClose.Add(goRead);
             toClose.Add(goWrite);
             var fdMap = o.PreserveFds.Select(fd => (fd, fd)).ToList();
+            if (o.Stdio is { } stdio)
+            {
+                if (stdio.Count != 3) throw new ArgumentException("exec: Stdio needs exactly three fds (0, 1, 2)");
+                for (int target = 0; target < 3; target++) fdMap.Add((stdio[target], target));
+            }
             var final = ProcessSettings.Build(o.Process, spec.Linux?.Seccomp, consoleFd, setsid: consoleFd < 0, personality: spec.Linux?.Personality, preserveFds: o.PreserveFds.Count);
             using var child = Spawner.Spawn(new SpawnOptions
             {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Berth.Cli.Containers;
 using Berth.Cli.Images;
 using Berth.Images;
 using Berth.Images.Manifests;
@@ -39,6 +40,12 @@ public static class EngineCli
         ("history", () => HistoryCommand.Build("history")), ("save", () => SaveCommand.Build("save")),
         ("load", () => LoadCommand.Build("load")), ("import", () => ImportCommand.Build("import")),
         ("login", LoginCommand.Build), ("logout", LogoutCommand.Build), ("system", SystemGroup.Build),
+        ("ps", () => PsCommand.Build("ps")), ("start", StartCommand.Build), ("stop", () => StopCommand.Build("stop")),
+        ("restart", () => StopCommand.Build("restart")), ("kill", KillCommand.Build), ("rm", () => RmCommand.Build("rm")),
+        ("wait", WaitCommand.Build), ("pause", () => PauseCommand.Build("pause")), ("unpause", () => PauseCommand.Build("unpause")),
+        ("rename", RenameCommand.Build), ("logs", LogsCommand.Build), ("inspect", () => InspectCommand.Build(containersOnly: false)),
+        ("container", ContainerGroup.Build),
+        ("top", TopCommand.Build), ("port", PortCommand.Build), ("stats", StatsCommand.Build), ("update", UpdateCommand.Build),
     ];
 
     public static int Run(string[] args)
@@ -47,7 +54,14 @@ public static class EngineCli
         {
             RootOption, RunRootOption, StorageDriverOption, InsecureRegistryOption,
         };
-        string? verb = args.FirstOrDefault(a => !a.StartsWith('-'));
+        int verbAt = VerbIndex(args);
+        string? verb = verbAt >= 0 ? args[verbAt] : null;
+        if (verb is "run" or "create") return RunCommand.Execute(args, verbAt);
+        if (verb == "container" && verbAt + 1 < args.Length && args[verbAt + 1] is "run" or "create")
+            return RunCommand.Execute([.. args[..verbAt], .. args[(verbAt + 1)..]], verbAt);
+        if (verb == "exec") return ExecCommand.Execute(args, verbAt);
+        if (verb == "container" && verbAt + 1 < args.Length && args[verbAt + 1] == "exec")
+            return ExecCommand.Execute([.. args[..verbAt], .. args[(verbAt + 1)..]], verbAt);
         bool known = s_commands.Any(c => c.Name == verb);
         foreach (var (name, build) in s_commands)
             if (!known || name == verb) root.Subcommands.Add(build());
@@ -58,6 +72,18 @@ public static class EngineCli
             return 125;
         }
         return parsed.Invoke();
+    }
+
+    /// <summary>Where the verb is: the first token that is not a global option or its value.</summary>
+    private static int VerbIndex(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (!a.StartsWith('-')) return i;
+            if (a is "--root" or "--runroot" or "--storage-driver" or "--insecure-registry") i++;
+        }
+        return -1;
     }
 
     public static ImageStorage Storage(ParseResult p) =>
@@ -81,6 +107,9 @@ public static class EngineCli
     private static int Fail(Exception e)
     {
         if (e is OperationCanceledException) { Console.Error.WriteLine("Error: canceled"); return 130; }
+        // The engine's refusals are expected too: their message, no stack trace.
+        if (e is Berth.Engine.Containers.ContainerException or Berth.Engine.Containers.NoSuchContainerException)
+        { Console.Error.WriteLine("Error: " + e.Message.ReplaceLineEndings(" ")); return 1; }
         bool expected = e is ImageException or ImageFormatException or RegistryException or SyscallException or IOException
             or UnauthorizedAccessException or FormatException or ArgumentException or InvalidDataException or InvalidOperationException;
         Console.Error.WriteLine("Error: " + (expected ? e.Message : e.ToString()).ReplaceLineEndings(" "));

@@ -38,6 +38,27 @@ public static class OverlayMount
     /// </summary>
     private static void MountLayerByLayer(IReadOnlyList<string> lowerTopFirst, string? upper, string? work, string target)
     {
+        int mnt = MountDetached(lowerTopFirst, upper, work, readOnly: upper is null);
+        try { Libc.MoveMount(mnt, target); }
+        finally { Libc.close(mnt); }
+    }
+
+    /// <summary>
+    /// The same overlay, detached: a mount attached nowhere, reachable only through the returned
+    /// descriptor (a directory descriptor of its root). It is dissolved when the descriptor closes,
+    /// even if the process dies meanwhile, so no mount can be left behind. One lower layer without
+    /// an upper one is a detached bind mount (overlayfs wants two).
+    /// </summary>
+    public static int MountDetached(IReadOnlyList<string> lowerTopFirst, string? upper, string? work, bool readOnly)
+    {
+        if (lowerTopFirst.Count == 0) throw new ArgumentException("an overlay needs at least one lower layer");
+        if (upper is null && lowerTopFirst.Count == 1)
+        {
+            int clone = Libc.OpenTreeClone(lowerTopFirst[0], recursive: false);
+            try { Libc.MountSetattrFd(clone, Libc.MOUNT_ATTR_RDONLY, 0, lowerTopFirst[0]); }
+            catch { Libc.close(clone); throw; }
+            return clone;
+        }
         int fs = Libc.FsOpen("overlay");
         try
         {
@@ -51,9 +72,7 @@ public static class OverlayMount
             Libc.FsConfigString(fs, "redirect_dir", "off", "overlay");
             Libc.FsConfigString(fs, "metacopy", "off", "overlay");
             Libc.FsConfigCreate(fs, "overlay");
-            int mnt = Libc.FsMount(fs, upper is null ? (uint)Libc.MOUNT_ATTR_RDONLY : 0, "overlay");
-            try { Libc.MoveMount(mnt, target); }
-            finally { Libc.close(mnt); }
+            return Libc.FsMount(fs, readOnly ? (uint)Libc.MOUNT_ATTR_RDONLY : 0, "overlay");
         }
         finally { Libc.close(fs); }
     }

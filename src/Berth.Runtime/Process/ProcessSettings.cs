@@ -46,7 +46,14 @@ public static class ProcessSettings
     /// </summary>
     public static string? LookPath(string file, IReadOnlyList<string>? env)
     {
-        if (file.Contains('/')) return IsExecutable(file) ? file : null;
+        if (file.Contains('/'))
+        {
+            if (IsExecutable(file)) return file;
+            // docker's wording, and its exit code 126: there, but cannot be run.
+            if (Directory.Exists(file)) throw new RuntimeException($"exec: \"{file}\": is a directory");
+            if (File.Exists(file)) throw new RuntimeException($"exec: \"{file}\": permission denied");
+            return null;
+        }
         string path = env?.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..]
             ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         foreach (string dir in path.Split(':'))

@@ -16,6 +16,9 @@ public sealed class ImageFixture : IDisposable
     public static string FixturesDir => Environment.GetEnvironmentVariable("BERTH_FIXTURES") is { Length: > 0 } d ? d : "/var/cache/berth-fixtures";
     public static string Expected(string name) => Path.Combine(FixturesDir, "expected", name + ".tsv");
 
+    // A registry that already ran (a developer's, another suite's) is left running at the end.
+    private readonly bool _startedRegistry = Shell(Path.Combine(RepoRoot, "tests/fixtures/registry.sh") + " status plain").ExitCode != 0;
+
     public ImageFixture()
     {
         var r = Shell(Path.Combine(RepoRoot, "tests/fixtures/setup.sh"), timeoutMs: 30 * 60_000);
@@ -24,7 +27,7 @@ public sealed class ImageFixture : IDisposable
 
     public void Dispose()
     {
-        Shell(Path.Combine(RepoRoot, "tests/fixtures/registry.sh") + " stop plain");
+        if (_startedRegistry) Shell(Path.Combine(RepoRoot, "tests/fixtures/registry.sh") + " stop plain");
         var left = Leftovers();
         if (left.Count > 0) throw new InvalidOperationException("image tests left behind:\n" + string.Join('\n', left));
     }

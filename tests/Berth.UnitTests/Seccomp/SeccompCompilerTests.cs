@@ -474,7 +474,7 @@ public sealed class SeccompCompilerTests
 
         Assert.All(names, name => Assert.Equal(Allow, Decide(program, name)));
         Assert.Equal(Errno(1), Decide(program, "ptrace"));
-        Assert.Equal(Errno(1), Run(program, 451, AUDIT_ARCH_X86_64));
+        Assert.Equal(Errno(1), Run(program, 999, AUDIT_ARCH_X86_64));
     }
 
     [Fact]
