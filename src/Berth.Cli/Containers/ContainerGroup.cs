@@ -12,6 +12,7 @@ public static class ContainerGroup
             PsCommand.Build("ls"), StartCommand.Build(), StopCommand.Build("stop"), StopCommand.Build("restart"),
             KillCommand.Build(), RmCommand.Build("rm"), WaitCommand.Build(), PauseCommand.Build("pause"),
             PauseCommand.Build("unpause"), RenameCommand.Build(), LogsCommand.Build(), InspectCommand.Build(containersOnly: true),
+            AttachCommand.Build(),
             TopCommand.Build(), PortCommand.Build(), StatsCommand.Build(), UpdateCommand.Build(),
         };
         c.Subcommands.Last(x => x.Name == "ls").Aliases.Add("ps");

@@ -20,7 +20,11 @@ public static class StopCommand
                 var container = engine.Get(name);
                 if (p.GetValue(signal) is { } s) engine.Store.Update(container.Id, x => x.Config.StopSignal = s);
                 engine.Stop(container.Id, p.GetValue(time));
-                if (verb == "restart") using (engine.Start(container.Id)) { }
+                if (verb == "restart")
+                {
+                    using (engine.Start(container.Id)) { }
+                    engine.Events.Container(container, "restart");
+                }
                 Console.WriteLine(name);
             });
         });

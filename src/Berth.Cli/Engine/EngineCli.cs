@@ -45,6 +45,7 @@ public static class EngineCli
         ("wait", WaitCommand.Build), ("pause", () => PauseCommand.Build("pause")), ("unpause", () => PauseCommand.Build("unpause")),
         ("rename", RenameCommand.Build), ("logs", LogsCommand.Build), ("inspect", () => InspectCommand.Build(containersOnly: false)),
         ("container", ContainerGroup.Build),
+        ("events", EventsCommand.Build), ("attach", AttachCommand.Build),
         ("top", TopCommand.Build), ("port", PortCommand.Build), ("stats", StatsCommand.Build), ("update", UpdateCommand.Build),
     ];
 

@@ -29,6 +29,7 @@ public sealed partial class ContainerEngine
         }
         if (monitor is { } m) WaitExit(m, TimeSpan.FromSeconds(10));
         using (Store.Lock(c.Id)) Refresh(Store.Load(c.Id));
+        Events.Container(c, "stop");
     }
 
     /// <summary>docker kill: a signal to the container's init.</summary>
@@ -38,6 +39,7 @@ public sealed partial class ContainerEngine
         if (!c.State.Running && !c.State.Paused) throw new ContainerException($"cannot kill container: {reference}: container {c.Id} is not running");
         if (signal is Libc.SIGKILL or Libc.SIGTERM) Store.Update(c.Id, x => x.HasBeenManuallyStopped = true);
         SignalInit(c, signal);
+        Events.Container(c, "kill", new() { ["signal"] = signal.ToString() });
         if (signal == Libc.SIGKILL)
         {
             WaitExit(c.State.Pid, TimeSpan.FromSeconds(10));
@@ -111,6 +113,7 @@ public sealed partial class ContainerEngine
         Store.ReleaseName(c.PlainName, id);
         Storage.Holds.Remove(HoldName(id));
         SnapshotStore.RemoveTree(Store.DirOf(id));
+        Events.Container(c, "destroy");
         if (removeVolumes)
         {
             foreach (var m in c.Mounts.Where(m => m.Type == "volume" && m.Name is not null))
@@ -167,6 +170,7 @@ public sealed partial class ContainerEngine
         if (c.State.Paused) throw new ContainerException($"container {c.Id} is already paused");
         Runtime().Pause(c.Id);
         Store.Update(c.Id, x => { x.State.Paused = true; x.State.Status = "paused"; });
+        Events.Container(c, "pause");
     }
 
     public void Unpause(string reference)
@@ -174,6 +178,7 @@ public sealed partial class ContainerEngine
         var c = Get(reference);
         if (!c.State.Paused) throw new ContainerException($"container {c.Id} is not paused");
         Resume(c.Id);
+        Events.Container(c, "unpause");
     }
 
     private void Resume(string id)
@@ -191,7 +196,8 @@ public sealed partial class ContainerEngine
         if (!Store.ClaimName(newName, c.Id))
             throw new ContainerException($"Conflict. The container name \"/{newName}\" is already in use by container \"{Store.IdOfName(newName)}\". You have to remove (or rename) that container to be able to reuse that name.");
         string old = c.PlainName;
-        Store.Update(c.Id, x => x.Name = "/" + newName);
+        var renamed = Store.Update(c.Id, x => x.Name = "/" + newName);
         Store.ReleaseName(old, c.Id);
+        Events.Container(renamed, "rename", new() { ["oldName"] = "/" + old });
     }
 }

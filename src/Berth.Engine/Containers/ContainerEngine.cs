@@ -28,9 +28,11 @@ public sealed partial class ContainerEngine
     public ImageService Images { get; }
     public ContainerStore Store { get; }
     public VolumeStore Volumes { get; }
+    public Events.EventLog Events { get; }
 
     public ContainerEngine(ImageStorage storage)
     {
+        Events = new Events.EventLog(storage.Root);
         Storage = storage;
         Images = new ImageService(storage);
         Store = new ContainerStore(storage.Root, storage.RunRoot);
@@ -106,6 +108,7 @@ public sealed partial class ContainerEngine
             WriteEtcFiles(c);
             Storage.Holds.Add(HoldName(id), image.Id);
             using (FileLock.Acquire(Path.Combine(dir, "lock"))) Store.Save(c);
+            Events.Container(c, "create");
             return c;
         }
         catch

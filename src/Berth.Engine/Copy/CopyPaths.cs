@@ -5,7 +5,7 @@ namespace Berth.Engine.Copy;
 public sealed record CopyInfo(string Path, bool Exists = false, bool IsDir = false, string? RebaseName = null);
 
 /// <summary>A `cp` refusal in docker's words (no such directory, cannot copy directory, …).</summary>
-public sealed class CopyException(string message) : Exception(message);
+public sealed class CopyException(string message) : InvalidOperationException(message);
 
 /// <summary>
 /// docker cp's path rules, as pure functions over slash-separated paths: Go's filepath.Clean, Split,

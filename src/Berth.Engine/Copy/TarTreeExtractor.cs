@@ -98,8 +98,7 @@ public static class TarTreeExtractor
             var mode = (uint)entry.Mode & Libc.ALLPERMS;
             var (uid, gid) = Owner(entry);
             var mtime = Time(entry.ModificationTime);
-            var atime = entry is PaxTarEntry { AccessTime: var a } && a > entry.ModificationTime ? Time(a)
-                : entry is GnuTarEntry { AccessTime: var g } && g > entry.ModificationTime ? Time(g) : mtime;
+            var atime = AccessTime(entry) is { } a && a > entry.ModificationTime ? Time(a) : mtime;
             switch (entry.EntryType)
             {
                 case TarEntryType.Directory:
@@ -255,6 +254,17 @@ public static class TarTreeExtractor
         private string Shown(string relative) => relative.Length == 0 ? shown : shown.TrimEnd('/') + "/" + relative;
 
         private static string Join(string dir, string relative) => relative.Length == 0 ? dir : dir + "/" + relative;
+
+        /// <summary>The access time a GNU header or a PAX "atime" record gives, if any (docker uses the later of it and mtime).</summary>
+        private static DateTimeOffset? AccessTime(TarEntry entry)
+        {
+            if (entry is GnuTarEntry gnu) return gnu.AccessTime;
+            if (entry is PaxTarEntry pax && pax.ExtendedAttributes.TryGetValue("atime", out var text)
+                && decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                && seconds is > -62135596800m and < 253402300799m)
+                return DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+            return null;
+        }
 
         private static Libc.Timespec Time(DateTimeOffset t)
         {

@@ -42,6 +42,7 @@ public sealed partial class ContainerMonitor
         var (code, output) = RunCheck(h);
         var result = new HealthcheckResult { Start = start, End = DateTime.UtcNow, ExitCode = code, Output = output };
         bool inStartPeriod = h.StartPeriod > 0 && start - _container.State.StartedAt < TimeSpan.FromTicks(h.StartPeriod / 100);
+        string before = _container.State.Health?.Status ?? "starting";
         _container = _engine.Store.Update(_id, c =>
         {
             var health = c.State.Health ??= new Health();
@@ -58,6 +59,8 @@ public sealed partial class ContainerMonitor
                 if (health.FailingStreak >= (h.Retries > 0 ? h.Retries : DefaultRetries)) health.Status = "unhealthy";
             }
         });
+        if (_container.State.Health is { } after && after.Status != before)
+            _engine.Events.Container(_container, "health_status: " + after.Status);
         long next = inStartPeriod && h.StartInterval > 0 ? h.StartInterval : h.Interval > 0 ? h.Interval : DefaultInterval;
         _nextCheck = DateTime.UtcNow + TimeSpan.FromTicks(next / 100);
     }

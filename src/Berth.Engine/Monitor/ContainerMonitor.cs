@@ -94,6 +94,8 @@ public sealed partial class ContainerMonitor
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             exitCode = Follow();
             bool oomKilled = _runtime.OomKills(_id) > 0;
+            if (oomKilled) _engine.Events.Container(_container, "oom");
+            _engine.Events.Container(_container, "die", new() { ["exitCode"] = exitCode.ToString() });
             CloseRun();
             try { _runtime.Delete(_id, force: true); } catch (RuntimeException) { }
             bool restart = false;
@@ -250,6 +252,7 @@ public sealed partial class ContainerMonitor
             if (c.Config.Healthcheck is { Test: { Count: > 0 } test } && test[0] != "NONE") c.State.Health = new Health();
         });
         Broadcast(Encoding.ASCII.GetBytes("S" + _pid));
+        _engine.Events.Container(_container, "start");
         foreach (var s in _sessions) OfferInput(s);
         ScheduleFirstHealthcheck();
         return true;

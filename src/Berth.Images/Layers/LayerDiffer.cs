@@ -15,7 +15,8 @@ namespace Berth.Images.Layers;
 public static class LayerDiffer
 {
     /// <summary>Writes an OCI layer tar (uncompressed) for an overlayfs upper dir.</summary>
-    public static void WriteDiff(string upperDir, Stream tarOut)
+    /// <param name="exclude">Layer paths ("etc/hosts") left out, each with all it holds.</param>
+    public static void WriteDiff(string upperDir, Stream tarOut, IReadOnlySet<string>? exclude = null)
     {
         ArgumentNullException.ThrowIfNull(upperDir);
         ArgumentNullException.ThrowIfNull(tarOut);
@@ -24,7 +25,7 @@ public static class LayerDiffer
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            var differ = new Differ(new PaxTarWriter(tarOut), tarOut, buffer);
+            var differ = new Differ(new PaxTarWriter(tarOut), tarOut, buffer, exclude);
             differ.Walk(root, "");
             differ.Writer.Finish();
         }
@@ -35,7 +36,7 @@ public static class LayerDiffer
         }
     }
 
-    private sealed class Differ(PaxTarWriter writer, Stream output, byte[] buffer)
+    private sealed class Differ(PaxTarWriter writer, Stream output, byte[] buffer, IReadOnlySet<string>? exclude)
     {
         public PaxTarWriter Writer => writer;
         private readonly Dictionary<(uint, uint, ulong), string> _inodes = [];
@@ -48,6 +49,7 @@ public static class LayerDiffer
             foreach (var (name, _) in children)
             {
                 string path = TarPath.Join(dir, name);
+                if (exclude is not null && exclude.Contains(path)) continue;
                 var st = FsOps.Stat(dirfd, name, path);
                 var h = new TarHeaderFields
                 {
