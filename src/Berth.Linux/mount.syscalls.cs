@@ -99,6 +99,13 @@ public static partial class Libc
     public static int MoveMountFd(int fromFd, int toFd) =>
         (int)syscall_move_mount(SYS_move_mount, fromFd, "", toFd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 
+    /// <summary>Makes a detached mount (from open_tree) idmapped through a user namespace's mapping.</summary>
+    public static unsafe void MountSetIdmap(int fd, int usernsFd, string what)
+    {
+        var attr = new MountAttr { attr_set = MOUNT_ATTR_IDMAP, userns_fd = (ulong)usernsFd };
+        Errno.Check(syscall_mount_setattr_fd(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, (nuint)sizeof(MountAttr)), $"mount_setattr idmap {what}");
+    }
+
     /// <summary>mount_setattr(2) on the mount a descriptor refers to (AT_EMPTY_PATH).</summary>
     public static unsafe void MountSetattrFd(int fd, ulong set, ulong clear, string what)
     {

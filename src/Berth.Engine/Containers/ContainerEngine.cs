@@ -52,7 +52,9 @@ public sealed partial class ContainerEngine
     public Container Create(ContainerRequest request)
     {
         var image = Images.Get(request.Image);
+        StartupTrace.Mark("create: image found");
         var imageConfig = Images.ConfigOf(image);
+        StartupTrace.Mark("create: image config read");
         var config = request.Config;
         var host = request.HostConfig;
         config.Image = request.Image;
@@ -79,6 +81,8 @@ public sealed partial class ContainerEngine
         }
 
         string dir = Store.DirOf(id);
+        // Two creates must not pick the same id range: the lock spans choosing it and saving the container.
+        using var usernsLock = host.UsernsMode == "auto" ? FileLock.Acquire(Path.Combine(Store.Root, ".userns.lock")) : null;
         try
         {
             Directory.CreateDirectory(dir);
@@ -104,8 +108,17 @@ public sealed partial class ContainerEngine
                 },
             };
             c.NetworkSettings.Networks[host.NetworkMode] = new EndpointSettings();
+            if (usernsLock is not null) c.UsernsRange = UserNamespaces.Allocate(Store);
+            StartupTrace.Mark("create: folders made");
             c.Mounts = MountPlanner.Plan(c, Volumes);
             WriteEtcFiles(c);
+            if (c.UsernsRange is { } range)
+            {
+                // The container's root owns its writable layer and its own files: its root is this host id.
+                foreach (var path in new[] { Path.Combine(dir, "diff"), c.HostnamePath, c.HostsPath, c.ResolvConfPath })
+                    Libc.chown(path, range.HostId, range.HostId);
+            }
+            StartupTrace.Mark("create: etc files written");
             Storage.Holds.Add(HoldName(id), image.Id);
             using (FileLock.Acquire(Path.Combine(dir, "lock"))) Store.Save(c);
             Events.Container(c, "create");
@@ -258,6 +271,7 @@ public sealed partial class ContainerEngine
         {
             var mounts = MountPlanner.ToOci(c, rootfs, Volumes);
             var spec = SpecBuilder.Build(c, new SpecBuilder.Paths(rootfs, c.HostnamePath, c.HostsPath, c.ResolvConfPath, InitBinary()), mounts);
+            StartupTrace.Mark("start: spec built");
             RawFile.WriteAtomic(Path.Combine(runDir, "config.json"), OciJson.Serialize(spec, OciJsonContext.Default.Spec));
         }
         catch
@@ -289,6 +303,31 @@ public sealed partial class ContainerEngine
                 File.WriteAllText(marker, "");
             }
             Libc.Mount(copy, rootfs, null, Libc.MS_BIND, null);
+            return;
+        }
+        if (c.UsernsRange is { } range)
+        {
+            // Idmapped views of the layers, stacked under the overlay, then detached from the tree:
+            // the overlay keeps them alive and nothing else sees them.
+            int userns = UserNamespaces.Open(range);
+            var views = new List<string>();
+            try
+            {
+                for (int i = 0; i < lower.Count; i++)
+                {
+                    string view = Path.Combine(Store.RunDirOf(c.Id), "layers", i.ToString());
+                    Directory.CreateDirectory(view);
+                    UserNamespaces.MountIdmapped(lower[i], view, userns);
+                    views.Add(view);
+                }
+                OverlayMount.Mount(views, Path.Combine(dir, "diff"), Path.Combine(dir, "work"), rootfs);
+            }
+            finally
+            {
+                Libc.close(userns);
+                foreach (var view in views) Libc.umount2(view, Libc.MNT_DETACH);
+                SnapshotStore.RemoveTree(Path.Combine(Store.RunDirOf(c.Id), "layers"));
+            }
             return;
         }
         OverlayMount.Mount(lower, Path.Combine(dir, "diff"), Path.Combine(dir, "work"), rootfs);

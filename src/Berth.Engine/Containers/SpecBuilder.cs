@@ -84,6 +84,12 @@ public static class SpecBuilder
             },
         };
 
+        if (c.UsernsRange is { } range)
+        {
+            spec.Linux.Namespaces!.Insert(0, new LinuxNamespace { Type = "user" });
+            spec.Linux.UidMappings = [new LinuxIdMapping { ContainerId = 0, HostId = range.HostId, Size = range.Size }];
+            spec.Linux.GidMappings = [new LinuxIdMapping { ContainerId = 0, HostId = range.HostId, Size = range.Size }];
+        }
         string sysMode = privileged ? "rw" : "ro";
         mountList.AddRange(
         [

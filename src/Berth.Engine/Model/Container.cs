@@ -32,11 +32,20 @@ public sealed class Container
     public ContainerConfig Config { get; set; } = new();
     public NetworkSettings NetworkSettings { get; set; } = new();
 
+    /// <summary>Berth's own: with --userns=auto, the host ids that the container's 0… map to.</summary>
+    public IdRange? UsernsRange { get; set; }
+
     /// <summary>Set by stop/kill from the CLI: the restart policy does not apply to what the user stopped.</summary>
     public bool HasBeenManuallyStopped { get; set; }
 
     public string ShortId => Id[..12];
     public string PlainName => Name.TrimStart('/');
+}
+
+public sealed class IdRange
+{
+    public uint HostId { get; set; }
+    public uint Size { get; set; }
 }
 
 public sealed class GraphDriverData

@@ -93,6 +93,7 @@ public sealed partial class ContainerMonitor
             // memory is paid once per running container for as long as it runs.
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             exitCode = Follow();
+            StartupTrace.Mark("monitor: container exited");
             bool oomKilled = _runtime.OomKills(_id) > 0;
             if (oomKilled) _engine.Events.Container(_container, "oom");
             _engine.Events.Container(_container, "die", new() { ["exitCode"] = exitCode.ToString() });
@@ -125,14 +126,17 @@ public sealed partial class ContainerMonitor
                 break;
             }
         }
+        StartupTrace.Mark("monitor: state recorded");
         _log?.Dispose();
         close(_listenFd);
         _engine.ReleaseRuntime(_id);   // the socket and pid file go with the run folder
+        StartupTrace.Mark("monitor: runtime released");
         if (_container.HostConfig.AutoRemove)
         {
             try { _engine.RemoveStopped(_id, removeVolumes: true); }
             catch (Exception e) when (e is IOException or NoSuchContainerException or SyscallException) { }
         }
+        StartupTrace.Mark("monitor: removed");
         Broadcast(Encoding.ASCII.GetBytes("X" + exitCode));
         foreach (var s in _sessions) DropSession(s);
         return 0;

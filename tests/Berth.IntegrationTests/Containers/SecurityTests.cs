@@ -68,3 +68,33 @@ public sealed class SecurityTests(EngineStore store) : IClassFixture<EngineStore
         Assert.Equal("10.1.2.3\tboathouse", lines[1]);
     }
 }
+
+/// <summary>--userns=auto: the container's root is an unprivileged range of host ids; the image's files still look right inside.</summary>
+[Collection("images")]
+public sealed class UserNamespaceTests(EngineStore store) : IClassFixture<EngineStore>
+{
+    [Fact]
+    public void AutoGivesEachContainerItsOwnIdRange()
+    {
+        string a = store.Berth("run", "-d", "--userns", "auto", "busybox", "sleep", "600").Ok().Stdout.Trim();
+        string b = store.Berth("run", "-d", "--userns", "auto", "busybox", "sleep", "600").Ok().Stdout.Trim();
+        try
+        {
+            string mapA = File.ReadAllText($"/proc/{store.Inspect(a, "{{.State.Pid}}")}/uid_map").Trim();
+            string mapB = File.ReadAllText($"/proc/{store.Inspect(b, "{{.State.Pid}}")}/uid_map").Trim();
+            Assert.Matches(@"^0\s+\d+\s+65536$", mapA);
+            Assert.NotEqual(mapA, mapB);
+            // Inside: root, the image's files owned by root, and the root writable.
+            var inside = store.Berth("run", "--rm", "--userns", "auto", "busybox", "sh", "-c",
+                "id -u; stat -c %u /bin/busybox; touch /made && stat -c %u /made; cat /proc/self/uid_map | tr -s ' '").Ok().Stdout;
+            var lines = inside.Split('\n');
+            Assert.Equal(["0", "0", "0"], lines[..3]);
+            Assert.DoesNotContain(" 0 0 ", " " + lines[3] + " ");
+            // On the host, the process is no root.
+            string status = File.ReadAllText($"/proc/{store.Inspect(a, "{{.State.Pid}}")}/status");
+            string uid = status.Split('\n').First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t')[1];
+            Assert.NotEqual("0", uid);
+        }
+        finally { store.Berth("rm", "-f", a, b).Ok(); }
+    }
+}
