@@ -14,6 +14,7 @@ public static class ContainerGroup
             PauseCommand.Build("unpause"), RenameCommand.Build(), LogsCommand.Build(), InspectCommand.Build(containersOnly: true),
             AttachCommand.Build(),
             TopCommand.Build(), PortCommand.Build(), StatsCommand.Build(), UpdateCommand.Build(),
+            CpCommand.Build(), DiffCommand.Build(), CommitCommand.Build(), ContainerPruneCommand.Build(),
         };
         c.Subcommands.Last(x => x.Name == "ls").Aliases.Add("ps");
         c.Subcommands.Last(x => x.Name == "ls").Aliases.Add("list");

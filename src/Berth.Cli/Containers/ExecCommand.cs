@@ -94,16 +94,18 @@ public static class ExecCommand
             if (terminal) return RunWithTerminal(engine, container, request, stdin);
             int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC);
             if (devNull < 0) Errno.Throw("open /dev/null");
-            int pid;
+            StartedExec exec;
             try
             {
                 int[] fds = detached ? [devNull, devNull, devNull] : [stdin ? 0 : devNull, 1, 2];
-                pid = engine.Exec(container, request, new ExecStdio { Fds = fds });
+                exec = engine.Exec(container, request, new ExecStdio { Fds = fds });
             }
             finally { Libc.close(devNull); }
             if (detached) return 0;
-            using var forward = new SignalForwarder(pid);
-            return Libc.WaitForExit(pid);
+            int code;
+            using (new SignalForwarder(exec.Pid)) code = Libc.WaitForExit(exec.Pid);
+            engine.ExecExited(exec, code);
+            return code;
         }
         catch (ContainerException e)
         {
@@ -129,10 +131,11 @@ public static class ExecCommand
     private static int RunWithTerminal(ContainerEngine engine, string container, ExecRequest request, bool stdin)
     {
         var (mine, theirs) = Libc.SocketPair(Libc.SOCK_STREAM);
-        int pid, master;
+        StartedExec exec;
+        int master;
         try
         {
-            pid = engine.Exec(container, request, new ExecStdio { ConsoleSocketFd = theirs });
+            exec = engine.Exec(container, request, new ExecStdio { ConsoleSocketFd = theirs });
             master = Libc.ReceiveFd(mine, out _);
         }
         finally
@@ -147,9 +150,10 @@ public static class ExecCommand
             var output = new Thread(() => Copy(master, 1)) { IsBackground = true, Name = "pty output" };
             output.Start();
             if (stdin) new Thread(() => Copy(0, master)) { IsBackground = true, Name = "stdin" }.Start();
-            int code = Libc.WaitForExit(pid);
+            int code = Libc.WaitForExit(exec.Pid);
             // The pty ends (EIO) once no process holds its other side; one left in the background may keep it open.
             output.Join(TimeSpan.FromSeconds(2));
+            engine.ExecExited(exec, code);
             return code;
         }
         finally

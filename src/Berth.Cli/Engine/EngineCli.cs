@@ -47,6 +47,7 @@ public static class EngineCli
         ("container", ContainerGroup.Build),
         ("events", EventsCommand.Build), ("attach", AttachCommand.Build),
         ("top", TopCommand.Build), ("port", PortCommand.Build), ("stats", StatsCommand.Build), ("update", UpdateCommand.Build),
+        ("cp", CpCommand.Build), ("diff", DiffCommand.Build), ("commit", CommitCommand.Build), ("volume", Volumes.VolumeGroup.Build),
     ];
 
     public static int Run(string[] args)

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Berth.Engine.Copy;
 using Berth.Engine.Model;
 using Berth.Images.Snapshots;
+using Berth.Images.Store;
 using Berth.Linux;
 
 namespace Berth.Engine.Containers;
@@ -43,7 +44,7 @@ public sealed class PathArchive : IDisposable
     /// <summary>Writes the tar: a file as one entry named by the path's last element, a directory with all it holds. Returns the bytes of file content.</summary>
     public long WriteTo(Stream output)
     {
-        using var writer = new TarTreeWriter(output, skipPseudoFileSystems: _files.Live);
+        using var writer = new TarTreeWriter(output, skipPseudoFileSystems: _files.Live, ContainerEngine.ToContainerIds(_files.Container));
         if (Stat.IsDir)
         {
             int fd = Libc.openat(_dirFd, _leaf.Length == 0 ? "." : _leaf, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
@@ -137,7 +138,12 @@ public sealed partial class ContainerEngine
         try
         {
             var (dirFd, leaf, st, abs) = files.Locate(path);
-            try { return new PathArchive(files, dirFd, leaf, files.StatOf(st, abs), CopyPaths.ArchiveRootName(abs)); }
+            try
+            {
+                var archive = new PathArchive(files, dirFd, leaf, files.StatOf(st, abs), CopyPaths.ArchiveRootName(abs));
+                Events.Container(files.Container, "archive-path");
+                return archive;
+            }
             catch { Libc.close(dirFd); throw; }
         }
         catch
@@ -178,13 +184,15 @@ public sealed partial class ContainerEngine
         if (volume is { RW: false }) throw new ContainerException("mounted volume is marked read-only", 1);
         if (volume is null && c.HostConfig.ReadonlyRootfs) throw new ContainerException("container rootfs is marked read-only", 1);
 
-        var options = new ExtractOptions();
+        var options = new ExtractOptions { MapId = ToHostIds(c) };
         if (copyUidGid && c.Config.User.Length > 0)
         {
             var (uid, gid, _) = UserLookup.Resolve($"/proc/self/fd/{files.RootFd}", c.Config.User, null);
             options = options with { Owner = (uid, gid) };
         }
-        return TarTreeExtractor.Extract(tar, files.RootFd, resolved, ScopedPath.InRoot, resolved, options);
+        long written = TarTreeExtractor.Extract(tar, files.RootFd, resolved, ScopedPath.InRoot, resolved, options);
+        Events.Container(c, "extract-to-dir");
+        return written;
     }
 
     private static bool HasResource(string destination, string path)
@@ -269,27 +277,72 @@ public sealed partial class ContainerEngine
             }
             return Libc.OpenTreeClone(upper, recursive: false);
         }
-        var lower = Images.LowerDirs(image);
-        if (lower.Count == 0)
+        var views = new List<int>();
+        try
         {
-            string empty = Path.Combine(dir, "empty");
-            Directory.CreateDirectory(empty);
-            lower.Add(empty);
+            var lower = LayersFor(c, image, views);
+            if (lower.Count == 0)
+            {
+                string empty = Path.Combine(dir, "empty");
+                Directory.CreateDirectory(empty);
+                lower.Add(empty);
+            }
+            return OverlayMount.MountDetached(lower, upper, Path.Combine(dir, "work"), readOnly: false);
         }
-        return OverlayMount.MountDetached(lower, upper, Path.Combine(dir, "work"), readOnly: false);
+        finally { foreach (int view in views) Libc.close(view); }
     }
 
     /// <summary>
-    /// Attaches a stopped container's volumes and binds inside its detached root, where they exist
-    /// (a container that never ran has no mount points yet). Kernels before 6.15 cannot attach mounts
-    /// to a detached tree: there the copy sees the root's own files under those paths.
+    /// The image's layers for an overlay of the container, top first. A container with its own user
+    /// namespace sees them idmapped, as its start mounts them: detached idmapped clones, named by
+    /// their /proc/self/fd paths; their descriptors are added to <paramref name="views"/>, for the
+    /// caller to close once the overlay holds them.
+    /// </summary>
+    private List<string> LayersFor(Container c, ImageRecord image, List<int> views)
+    {
+        var lower = Images.LowerDirs(image);
+        if (c.UsernsRange is not { } range || lower.Count == 0) return lower;
+        int userns = UserNamespaces.Open(range);
+        try
+        {
+            var mapped = new List<string>();
+            foreach (string layer in lower)
+            {
+                int tree = Libc.OpenTreeClone(layer, recursive: false);
+                views.Add(tree);
+                Libc.MountSetIdmap(tree, userns, layer);
+                mapped.Add($"/proc/self/fd/{tree}");
+            }
+            return mapped;
+        }
+        finally { Libc.close(userns); }
+    }
+
+    /// <summary>Owners on disk as the container knows them: its host ids shifted back, others the overflow id (65534).</summary>
+    internal static Func<uint, uint>? ToContainerIds(Container c) =>
+        c.UsernsRange is { } r ? id => id >= r.HostId && id - r.HostId < r.Size ? id - r.HostId : 65534 : null;
+
+    /// <summary>The container's ids as they are written on disk: shifted into its range of host ids.</summary>
+    internal static Func<uint, uint>? ToHostIds(Container c) =>
+        c.UsernsRange is { } r ? id => id < r.Size ? r.HostId + id : throw new ContainerException($"id {id} is outside the container's user namespace (0-{r.Size - 1})", 1) : null;
+
+    /// <summary>
+    /// Attaches a stopped container's volumes and binds inside its detached root, making their mount
+    /// points first where the container never ran (as docker does, and as its start would). Kernels
+    /// before 6.15 cannot attach mounts to a detached tree: there the copy sees the root's own files
+    /// under those paths.
     /// </summary>
     private static void AttachVolumes(Container c, int rootFd)
     {
         foreach (var m in c.Mounts.Where(m => m.Type is "bind" or "volume").OrderBy(m => m.Destination.Count(ch => ch == '/')))
         {
-            if (!Path.Exists(m.Source)) continue;
+            if (Libc.statx(Libc.AT_FDCWD, m.Source, 0, Libc.STATX_TYPE, out var source) != 0) continue;
             int target = ScopedPath.Open(rootFd, m.Destination, Libc.O_PATH, ScopedPath.InRoot);
+            if (target < 0 && Marshal.GetLastPInvokeError() == Errno.ENOENT)
+            {
+                MakeMountPoint(rootFd, m.Destination, source.Type == Libc.S_IFDIR);
+                target = ScopedPath.Open(rootFd, m.Destination, Libc.O_PATH, ScopedPath.InRoot);
+            }
             if (target < 0) continue;
             try
             {
@@ -304,6 +357,31 @@ public sealed partial class ContainerEngine
                 finally { Libc.close(tree); }
             }
             finally { Libc.close(target); }
+        }
+    }
+
+    /// <summary>Creates a missing mount point inside the root, with its missing parents (0755): a directory, or an empty file.</summary>
+    private static void MakeMountPoint(int rootFd, string destination, bool directory)
+    {
+        var parts = destination.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string path = "";
+        for (int i = 0; i < parts.Length; i++)
+        {
+            int parent = ScopedPath.Open(rootFd, path, Libc.O_PATH | Libc.O_DIRECTORY, ScopedPath.InRoot);
+            if (parent < 0) return;
+            try
+            {
+                bool last = i == parts.Length - 1;
+                if (ScopedPath.TryStat(parent, parts[i], out _)) { }
+                else if (last && !directory)
+                {
+                    int fd = Libc.openat(parent, parts[i], Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0x1A4 /* 0644 */);
+                    if (fd >= 0) Libc.close(fd);
+                }
+                else Libc.mkdirat(parent, parts[i], 0x1ED /* 0755 */);
+            }
+            finally { Libc.close(parent); }
+            path += "/" + parts[i];
         }
     }
 }

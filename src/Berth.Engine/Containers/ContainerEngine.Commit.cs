@@ -91,7 +91,9 @@ public sealed partial class ContainerEngine
                 DockerVersion = null,
             };
             byte[] configBytes = JsonSerializer.SerializeToUtf8Bytes(imageConfig, ImageJsonContext.Default.ImageConfig);
-            return ImageArchive.StoreNew(Images, configBytes, layers, options.Reference is null ? [] : [options.Reference], CancellationToken.None);
+            var image = ImageArchive.StoreNew(Images, configBytes, layers, options.Reference is null ? [] : [options.Reference], CancellationToken.None);
+            Events.Container(c, "commit", new() { ["comment"] = options.Comment, ["imageID"] = image.Id });
+            return image;
         }
         finally { File.Delete(layerFile); }
     }
@@ -134,7 +136,7 @@ public sealed partial class ContainerEngine
             {
                 using var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true);
                 using var hashing = new HashingWriter(gzip, hash);
-                LayerDiffer.WriteDiff(upper, hashing, changes.Hidden);
+                LayerDiffer.WriteDiff(upper, hashing, changes.Hidden, ToContainerIds(c));
             }
             return (Digest.FromHash(hash.GetHashAndReset()).ToString(), new FileInfo(file).Length);
         }
@@ -149,12 +151,29 @@ public sealed partial class ContainerEngine
         }
     }
 
-    /// <summary>The image's merged root, read-only and detached (gone with the descriptor); -1 for an image without layers.</summary>
+    /// <summary>
+    /// The image's merged root as the container sees it (idmapped with its own user namespace),
+    /// read-only and detached (gone with the descriptor); -1 for an image without layers.
+    /// </summary>
     private int OpenImageView(Container c)
     {
         var image = Images.TryGet(c.Image) ?? throw new ContainerException($"image {c.Image} of container {c.ShortId} is gone");
-        var lower = Images.LowerDirs(image);
-        return lower.Count == 0 ? -1 : OverlayMount.MountDetached(lower, null, null, readOnly: true);
+        var views = new List<int>();
+        try
+        {
+            var lower = LayersFor(c, image, views);
+            if (lower.Count == 0) return -1;
+            if (views.Count == 1)
+            {
+                // One idmapped layer is the view itself (overlayfs wants two lower layers without an upper one).
+                Libc.MountSetattrFd(views[0], Libc.MOUNT_ATTR_RDONLY, 0, "image view");
+                int view = views[0];
+                views.Clear();
+                return view;
+            }
+            return OverlayMount.MountDetached(lower, null, null, readOnly: true);
+        }
+        finally { foreach (int view in views) Libc.close(view); }
     }
 
     /// <summary>The container's Config as an image config's "config".</summary>

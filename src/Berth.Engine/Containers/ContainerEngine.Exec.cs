@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Berth.Engine.Defaults;
+using Berth.Engine.Model;
 using Berth.Linux;
 using Berth.Runtime;
 using Berth.Runtime.Process;
@@ -24,6 +25,9 @@ public sealed class ExecRequest
     public (ushort Rows, ushort Cols)? ConsoleSize { get; init; }
 }
 
+/// <summary>An exec'd process: its host pid, docker's exec id (for events) and the container it runs in.</summary>
+public sealed record StartedExec(int Pid, string ExecId, Container Container, string CommandLine);
+
 /// <summary>Where an exec'd process's stdio comes from: three fds, or the caller's own; for a tty, the socket that receives the pty master.</summary>
 public sealed class ExecStdio
 {
@@ -35,12 +39,12 @@ public sealed class ExecStdio
 public sealed partial class ContainerEngine
 {
     /// <summary>
-    /// Starts <paramref name="request"/>'s process in the running container and returns its host pid.
-    /// The process is the caller's child: the caller waits for it (or, detached, exits and lets it be
-    /// reparented). Errors have docker's exit codes: 1 for a container that cannot take an exec,
-    /// 127 for a command not found, 126 for one that cannot run.
+    /// Starts <paramref name="request"/>'s process in the running container. The process is the
+    /// caller's child: the caller waits for it and reports its end with <see cref="ExecExited"/>
+    /// (or, detached, exits and lets it be reparented). Errors have docker's exit codes: 1 for a
+    /// container that cannot take an exec, 127 for a command not found, 126 for one that cannot run.
     /// </summary>
-    public int Exec(string reference, ExecRequest request, ExecStdio stdio)
+    public StartedExec Exec(string reference, ExecRequest request, ExecStdio stdio)
     {
         if (request.Command.Count == 0) throw new ContainerException("exec: no command specified", 1);
         var c = Get(reference);
@@ -54,12 +58,16 @@ public sealed partial class ContainerEngine
         if (request.Tty && request.ConsoleSize is { } size) process.ConsoleSize = new Oci.ConsoleSize { Height = size.Rows, Width = size.Cols };
         if (request.Privileged)
         {
-            var all = DockerDefaults.AllCapabilities.ToList();
+            var all = GrantableCapabilities();
             process.Capabilities = new Oci.LinuxCapabilities { Bounding = all, Effective = [.. all], Permitted = [.. all] };
         }
+        string execId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        string commandLine = string.Join(' ', request.Command);
+        Events.Container(c, "exec_create: " + commandLine, new() { ["execID"] = execId });
+        int pid;
         try
         {
-            return Runtime().Exec(new ExecOptions
+            pid = Runtime().Exec(new ExecOptions
             {
                 Id = c.Id, Process = process, ConsoleSocketFd = request.Tty ? stdio.ConsoleSocketFd : -1, Stdio = stdio.Fds,
             });
@@ -77,5 +85,22 @@ public sealed partial class ContainerEngine
             // It stopped between the check and the runtime's own.
             throw new ContainerException($"container {now.Id} is not running", 1);
         }
+        Events.Container(c, "exec_start: " + commandLine, new() { ["execID"] = execId });
+        return new StartedExec(pid, execId, c, commandLine);
+    }
+
+    /// <summary>Records the end of an exec the caller waited for (docker's exec_die event).</summary>
+    public void ExecExited(StartedExec exec, int exitCode) =>
+        Events.Container(exec.Container, "exec_die", new() { ["execID"] = exec.ExecId, ["exitCode"] = exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    /// <summary>Every capability, less those this process's bounding set lacks (a privileged exec gets all the host can give).</summary>
+    private static List<string> GrantableCapabilities()
+    {
+        var all = DockerDefaults.AllCapabilities.ToList();
+        if (RawFile.TryReadText("/proc/self/status", out string status) != 0) return all;
+        string? line = status.Split('\n').FirstOrDefault(l => l.StartsWith("CapBnd:", StringComparison.Ordinal));
+        if (line is null) return all;
+        var bounding = Capabilities.NamesOf(Convert.ToUInt64(line["CapBnd:".Length..].Trim(), 16)).ToHashSet();
+        return all.Where(bounding.Contains).ToList();
     }
 }

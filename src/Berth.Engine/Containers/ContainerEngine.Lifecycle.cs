@@ -98,7 +98,7 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>Removes a stopped container and everything it had: mounts, runtime state, cgroup, files, name, image hold.</summary>
-    public void RemoveStopped(string id, bool removeVolumes)
+    public void RemoveStopped(string id, bool removeVolumes, bool deleteNow = true)
     {
         Container c;
         using (Store.Lock(id))
@@ -112,8 +112,10 @@ public sealed partial class ContainerEngine
         }
         Store.ReleaseName(c.PlainName, id);
         Storage.Holds.Remove(HoldName(id));
-        SnapshotStore.RemoveTree(Store.DirOf(id));
+        // Gone at once by a rename; the files are deleted after, off the path the user waits on.
+        string trash = Store.Discard(id);
         Events.Container(c, "destroy");
+        if (deleteNow) SnapshotStore.RemoveTree(trash);
         if (removeVolumes)
         {
             foreach (var m in c.Mounts.Where(m => m.Type == "volume" && m.Name is not null))

@@ -174,6 +174,7 @@ public sealed partial class ContainerEngine
                 RawFile.WriteAtomic(bundleConfig, OciJson.Serialize(spec, OciJsonContext.Default.Spec));
             }
             Store.Save(c);
+            Events.Container(c, "update");
         }
     }
 

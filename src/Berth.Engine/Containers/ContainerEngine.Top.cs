@@ -14,7 +14,9 @@ public sealed partial class ContainerEngine
         var c = Get(reference);
         if (!c.State.Running || c.State.Restarting) throw new ContainerException($"container {c.Id} is not running", 1);
         var pids = new HashSet<int>(Runtime().Pids(c.Id));
-        return FilterPs(RunPs(psArgs.Count > 0 ? psArgs : ["-ef"]), pids);
+        var table = FilterPs(RunPs(psArgs.Count > 0 ? psArgs : ["-ef"]), pids);
+        Events.Container(c, "top");
+        return table;
     }
 
     private static string RunPs(IReadOnlyList<string> args)

@@ -187,10 +187,9 @@ public sealed partial class ContainerEngine
     public MonitorSession Start(string id, Action<MonitorSession>? attach = null)
     {
         var (client, monitorEnd) = MonitorSession.CreatePair();
+        bool prepared = false;
         try
         {
-            // The monitor reads one attach message before it starts anything: an empty one without output.
-            if (attach is null) client.Attach(-1, -1, stdin: false); else attach(client);
             using (Store.Lock(id))
             {
                 var c = Refresh(Store.Load(id));
@@ -203,17 +202,23 @@ public sealed partial class ContainerEngine
                     return Attach(id, attach);
                 }
                 if (c.State.Dead) throw new ContainerException($"cannot start a dead container {id}");
-                PrepareRuntime(c);
-                StartupTrace.Mark("start: bundle written");
                 c.HasBeenManuallyStopped = false;
                 c.State.Error = "";
                 Store.Save(c);
+                // The monitor boots while the root is mounted and the bundle written; it waits for the
+                // first attach message, sent once they are ready (its end of the socket closing instead
+                // tells it to give up).
+                Directory.CreateDirectory(Store.RunDirOf(id));
                 int pid = SpawnMonitor(id, monitorEnd);
+                Libc.close(monitorEnd);
+                monitorEnd = -1;
                 File.WriteAllText(MonitorPidFile(id), pid.ToString());
                 StartupTrace.Mark("start: monitor spawned");
+                PrepareRuntime(c);
+                prepared = true;
+                StartupTrace.Mark("start: bundle written");
+                if (attach is null) client.Attach(-1, -1, stdin: false); else attach(client);
             }
-            Libc.close(monitorEnd);
-            monitorEnd = -1;
             var first = client.Next();
             switch (first.Kind)
             {
@@ -226,6 +231,7 @@ public sealed partial class ContainerEngine
         {
             if (monitorEnd >= 0) Libc.close(monitorEnd);
             client.Dispose();
+            if (!prepared) SnapshotStore.RemoveTree(Store.RunDirOf(id));
             throw;
         }
     }

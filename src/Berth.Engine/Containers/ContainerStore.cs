@@ -68,6 +68,21 @@ public sealed class ContainerStore
         return c;
     }
 
+    /// <summary>Moves a container's folder out of the store in one rename; returns where it went, for deleting.</summary>
+    public string Discard(string id)
+    {
+        string trash = Path.Combine(Root, ".removed-" + id);
+        Directory.Move(DirOf(id), trash);
+        return trash;
+    }
+
+    /// <summary>Deletes what removals left (a remover killed between its rename and its delete).</summary>
+    public void DeleteDiscarded()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Root, ".removed-*"))
+            Berth.Images.Snapshots.SnapshotStore.RemoveTree(dir);
+    }
+
     /// <summary>Claims a name for an id; false if another container has it.</summary>
     public bool ClaimName(string name, string id)
     {

@@ -17,6 +17,9 @@ public sealed record ExtractOptions
 
     /// <summary>Maps entry names (and hardlink targets) before they are used: docker's archive rebasing.</summary>
     public Func<string, string>? Rename { get; init; }
+
+    /// <summary>Maps the owners chosen to the ids written on disk (a container with its own user namespace: its ids to host ids).</summary>
+    public Func<uint, uint>? MapId { get; init; }
 }
 
 /// <summary>
@@ -116,12 +119,10 @@ public static class TarTreeExtractor
                 {
                     int fd = Libc.openat(dir, leaf, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0x180 /* 0600 */);
                     if (fd < 0) Errno.Throw($"create {shownPath}");
-                    using var handle = new SafeFileHandle(fd, ownsHandle: true);
-                    using (var file = new FileStream(handle, FileAccess.Write, bufferSize: 0))
-                    {
-                        if (entry.DataStream is { } data) data.CopyTo(file, 1 << 20);
-                        ContentBytes += entry.Length;
-                    }
+                    // The FileStream owns the descriptor: everything is set through it before it closes.
+                    using var file = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+                    if (entry.DataStream is { } data) data.CopyTo(file, 1 << 20);
+                    ContentBytes += entry.Length;
                     SetOwnerAndMode(fd, uid, gid, mode, entry, shownPath);
                     SetTimes(fd, "", atime, mtime, AtEmptyPath, shownPath);
                     return;
@@ -170,9 +171,9 @@ public static class TarTreeExtractor
 
         private (uint? Uid, uint? Gid) Owner(TarEntry entry)
         {
-            if (options.Owner is { } forced) return (forced.Uid, forced.Gid);
-            if (!options.KeepOwners) return (null, null);
-            return ((uint)entry.Uid, (uint)entry.Gid);
+            var (uid, gid) = options.Owner ?? ((uint)entry.Uid, (uint)entry.Gid);
+            if (options.Owner is null && !options.KeepOwners) return (null, null);
+            return options.MapId is { } map ? (map(uid), map(gid)) : (uid, gid);
         }
 
         /// <summary>Owner first, then mode: chown clears set-id bits.</summary>

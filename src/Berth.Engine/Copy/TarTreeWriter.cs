@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Runtime.InteropServices;
+using System.Text;
 using Berth.Linux;
 using Microsoft.Win32.SafeHandles;
 
@@ -20,16 +21,19 @@ public sealed class TarTreeWriter : IDisposable
 {
     private readonly TarWriter _tar;
     private readonly bool _skipPseudoFileSystems;
+    private readonly Func<uint, uint>? _mapId;
     private readonly Dictionary<(uint, uint, ulong), string> _links = [];
 
     /// <param name="skipPseudoFileSystems">
     /// Leave out the contents of proc, sysfs, cgroupfs and the like (a running container's root has
     /// them mounted): their directories are written empty, as the container's image has them.
     /// </param>
-    public TarTreeWriter(Stream output, bool skipPseudoFileSystems)
+    /// <param name="mapId">Maps owners on disk to the archive's (a container with its own user namespace: host ids to its ids).</param>
+    public TarTreeWriter(Stream output, bool skipPseudoFileSystems, Func<uint, uint>? mapId = null)
     {
         _tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
         _skipPseudoFileSystems = skipPseudoFileSystems;
+        _mapId = mapId;
     }
 
     /// <summary>Bytes of regular file content written so far.</summary>
@@ -148,15 +152,17 @@ public sealed class TarTreeWriter : IDisposable
         return null;
     }
 
-    private static PaxTarEntry NewEntry(TarEntryType type, string name, in Libc.Statx st, string? linkName = null)
+    /// <summary>A ustar entry where its fields can hold everything (as Go's writer picks), else a PAX one.</summary>
+    private PosixTarEntry NewEntry(TarEntryType type, string name, in Libc.Statx st, string? linkName = null)
     {
-        var entry = new PaxTarEntry(type, name)
-        {
-            Mode = (UnixFileMode)st.Permissions,
-            Uid = (int)st.stx_uid,
-            Gid = (int)st.stx_gid,
-            ModificationTime = DateTimeOffset.FromUnixTimeSeconds(st.stx_mtime.tv_sec),
-        };
+        uint uid = _mapId is null ? st.stx_uid : _mapId(st.stx_uid), gid = _mapId is null ? st.stx_gid : _mapId(st.stx_gid);
+        bool ustar = name.Length <= 100 && Ascii.IsValid(name) && (linkName is null || (linkName.Length <= 100 && Ascii.IsValid(linkName)))
+            && uid < 0x1FFFFF && gid < 0x1FFFFF && st.stx_size < 0x1FFFFFFFF && st.stx_mtime.tv_sec is >= 0 and < 0x1FFFFFFFF;
+        PosixTarEntry entry = ustar ? new UstarTarEntry(type, name) : new PaxTarEntry(type, name);
+        entry.Mode = (UnixFileMode)st.Permissions;
+        entry.Uid = (int)uid;
+        entry.Gid = (int)gid;
+        entry.ModificationTime = DateTimeOffset.FromUnixTimeSeconds(st.stx_mtime.tv_sec);
         if (linkName is not null) entry.LinkName = linkName;
         return entry;
     }

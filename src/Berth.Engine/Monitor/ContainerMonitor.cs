@@ -74,8 +74,9 @@ public sealed partial class ContainerMonitor
     {
         fcntl(FirstSessionFd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);   // inherited; the container must not get it
         _sessions.Add(new Session(FirstSessionFd));
-        // The first client's attach request is already in the socket: read it before anything runs, so no output is lost.
-        if (!ReadSessionMessage(_sessions[0])) _sessions.Clear();
+        // The starting client's attach request comes once the bundle is ready; it is read before
+        // anything runs, so no output is lost. Its end closing first means the start was given up.
+        if (!ReadSessionMessage(_sessions[0])) return 1;
         _listenFd = ListenUnix(_engine.AttachSocket(_id), SOCK_SEQPACKET);
         var (maxSize, maxFiles) = JsonFileLog.Options(_container.HostConfig.LogConfig);
         if (_container.LogPath.Length > 0) _log = new JsonFileLog(_container.LogPath, maxSize, maxFiles);
@@ -133,12 +134,13 @@ public sealed partial class ContainerMonitor
         StartupTrace.Mark("monitor: runtime released");
         if (_container.HostConfig.AutoRemove)
         {
-            try { _engine.RemoveStopped(_id, removeVolumes: true); }
+            try { _engine.RemoveStopped(_id, removeVolumes: true, deleteNow: false); }
             catch (Exception e) when (e is IOException or NoSuchContainerException or SyscallException) { }
         }
         StartupTrace.Mark("monitor: removed");
         Broadcast(Encoding.ASCII.GetBytes("X" + exitCode));
         foreach (var s in _sessions) DropSession(s);
+        if (_container.HostConfig.AutoRemove) _engine.Store.DeleteDiscarded();
         return 0;
     }
 

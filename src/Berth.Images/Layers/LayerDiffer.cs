@@ -16,7 +16,8 @@ public static class LayerDiffer
 {
     /// <summary>Writes an OCI layer tar (uncompressed) for an overlayfs upper dir.</summary>
     /// <param name="exclude">Layer paths ("etc/hosts") left out, each with all it holds.</param>
-    public static void WriteDiff(string upperDir, Stream tarOut, IReadOnlySet<string>? exclude = null)
+    /// <param name="mapId">Maps owners on disk to the layer's (an upper dir written through a user namespace holds host ids).</param>
+    public static void WriteDiff(string upperDir, Stream tarOut, IReadOnlySet<string>? exclude = null, Func<uint, uint>? mapId = null)
     {
         ArgumentNullException.ThrowIfNull(upperDir);
         ArgumentNullException.ThrowIfNull(tarOut);
@@ -25,7 +26,7 @@ public static class LayerDiffer
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            var differ = new Differ(new PaxTarWriter(tarOut), tarOut, buffer, exclude);
+            var differ = new Differ(new PaxTarWriter(tarOut), tarOut, buffer, exclude, mapId);
             differ.Walk(root, "");
             differ.Writer.Finish();
         }
@@ -36,7 +37,7 @@ public static class LayerDiffer
         }
     }
 
-    private sealed class Differ(PaxTarWriter writer, Stream output, byte[] buffer, IReadOnlySet<string>? exclude)
+    private sealed class Differ(PaxTarWriter writer, Stream output, byte[] buffer, IReadOnlySet<string>? exclude, Func<uint, uint>? mapId)
     {
         public PaxTarWriter Writer => writer;
         private readonly Dictionary<(uint, uint, ulong), string> _inodes = [];
@@ -53,7 +54,8 @@ public static class LayerDiffer
                 var st = FsOps.Stat(dirfd, name, path);
                 var h = new TarHeaderFields
                 {
-                    Name = path, Mode = st.Permissions, Uid = st.stx_uid, Gid = st.stx_gid,
+                    Name = path, Mode = st.Permissions,
+                    Uid = mapId is null ? st.stx_uid : mapId(st.stx_uid), Gid = mapId is null ? st.stx_gid : mapId(st.stx_gid),
                     MtimeSeconds = st.stx_mtime.tv_sec, MtimeNanos = st.stx_mtime.tv_nsec,
                 };
 

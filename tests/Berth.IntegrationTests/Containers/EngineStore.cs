@@ -60,7 +60,13 @@ public sealed class EngineStore : IDisposable
     {
         var ids = Berth("ps", "-aq", "--no-trunc").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         foreach (var id in ids) Berth("rm", "-f", "-v", id);
+        // A --rm container's monitor reports the exit, then finishes deleting: give it a moment.
         var left = Leftovers(ids);
+        for (int i = 0; i < 50 && left.Count > 0; i++)
+        {
+            Thread.Sleep(100);
+            left = Leftovers(ids);
+        }
         foreach (var line in File.ReadAllLines("/proc/self/mountinfo").Reverse())
         {
             var mountPoint = line.Split(' ')[4];
