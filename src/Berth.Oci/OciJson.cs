@@ -50,3 +50,13 @@ public static class OciJson
 
 /// <summary>A config that is malformed or asks for something the runtime cannot do.</summary>
 public sealed class SpecException(string message) : Exception(message);
+
+/// <summary>
+/// Writing config.json on the engine's start path: serialization-only source generation writes
+/// straight to a Utf8JsonWriter, without building the serializer's metadata at first use.
+/// </summary>
+[JsonSourceGenerationOptions(
+    GenerationMode = JsonSourceGenerationMode.Serialization,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Spec))]
+public sealed partial class OciWriteJsonContext : JsonSerializerContext;

@@ -51,30 +51,33 @@ public static class RunCommand
             var engine = ContainerCli.Engine(parsed);
             EnsureImage(parsed, engine, image, flags.PullPolicy(parsed), flags.Platform(parsed));
             Berth.Linux.StartupTrace.Mark("run: image ready");
-            var c = engine.Create(request);
-            Berth.Linux.StartupTrace.Mark("run: created");
-            if (request.HostConfig.ContainerIDFile is { Length: > 0 } cidFile) File.WriteAllText(cidFile, c.Id);
+            void WriteCidFile(Berth.Engine.Model.Container c)
+            {
+                if (request.HostConfig.ContainerIDFile is { Length: > 0 } cidFile) File.WriteAllText(cidFile, c.Id);
+            }
             if (verb == "create")
             {
-                Console.WriteLine(c.Id);
+                var made = engine.Create(request);
+                WriteCidFile(made);
+                Console.WriteLine(made.Id);
                 return 0;
             }
+            string id = "";
             if (parsed.GetValue(detach))
             {
-                using var started = engine.Start(c.Id);
-                Console.WriteLine(c.Id);
+                using var started = engine.Run(request, attach: null, created: c => { id = c.Id; WriteCidFile(c); });
+                Console.WriteLine(id);
                 return 0;
             }
             var streams = flags.AttachStreams(parsed);
-            bool stdin = c.Config.OpenStdin;
-            bool tty = c.Config.Tty;
+            bool stdin = request.Config.OpenStdin;
+            bool tty = request.Config.Tty;
             bool wantOut = streams.Count == 0 || streams.Contains("stdout");
             bool wantErr = !tty && (streams.Count == 0 || streams.Contains("stderr"));
             Console.Out.Flush();
-            int pid = 0;
-            using var session = engine.Start(c.Id, s => s.Attach(wantOut ? 1 : -1, wantErr ? 2 : -1, stdin));
-            pid = engine.Store.Load(c.Id).State.Pid;
-            int code = AttachedStreams.Follow(engine, c.Id, session, tty, stdin, pid, parsed.GetValue(sigProxy));
+            using var session = engine.Run(request, s => s.Attach(wantOut ? 1 : -1, wantErr ? 2 : -1, stdin), c => { id = c.Id; WriteCidFile(c); });
+            int pid = engine.Store.Load(id).State.Pid;
+            int code = AttachedStreams.Follow(engine, id, session, tty, stdin, pid, parsed.GetValue(sigProxy));
             return code == AttachedStreams.Detached ? 0 : code;
         });
     }

@@ -49,7 +49,9 @@ public sealed partial class ContainerEngine
 
     // ---------------------------------------------------------------- create
 
-    public Container Create(ContainerRequest request)
+    public static string NewId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public Container Create(ContainerRequest request, string? newId = null)
     {
         var image = Images.Get(request.Image);
         StartupTrace.Mark("create: image found");
@@ -66,7 +68,7 @@ public sealed partial class ContainerEngine
         if (host.NetworkMode is not ("none" or "host") && !host.NetworkMode.StartsWith("container:", StringComparison.Ordinal))
             throw new ContainerException($"network {host.NetworkMode} not found: Berth has no bridge networks yet (use --network none or host)");
 
-        string id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        string id = newId ?? NewId();
         string name = request.Name ?? "";
         if (name.Length > 0)
         {
@@ -187,7 +189,7 @@ public sealed partial class ContainerEngine
     public MonitorSession Start(string id, Action<MonitorSession>? attach = null)
     {
         var (client, monitorEnd) = MonitorSession.CreatePair();
-        bool prepared = false;
+        bool spawned = false;
         try
         {
             using (Store.Lock(id))
@@ -202,37 +204,82 @@ public sealed partial class ContainerEngine
                     return Attach(id, attach);
                 }
                 if (c.State.Dead) throw new ContainerException($"cannot start a dead container {id}");
-                c.HasBeenManuallyStopped = false;
-                c.State.Error = "";
-                Store.Save(c);
-                // The monitor boots while the root is mounted and the bundle written; it waits for the
-                // first attach message, sent once they are ready (its end of the socket closing instead
-                // tells it to give up).
                 Directory.CreateDirectory(Store.RunDirOf(id));
                 int pid = SpawnMonitor(id, monitorEnd);
+                spawned = true;
                 Libc.close(monitorEnd);
                 monitorEnd = -1;
-                File.WriteAllText(MonitorPidFile(id), pid.ToString());
-                StartupTrace.Mark("start: monitor spawned");
-                PrepareRuntime(c);
-                prepared = true;
-                StartupTrace.Mark("start: bundle written");
-                if (attach is null) client.Attach(-1, -1, stdin: false); else attach(client);
+                Launch(c, pid, client, attach);
             }
-            var first = client.Next();
-            switch (first.Kind)
-            {
-                case MonitorSession.Kind.Started: return client;
-                case MonitorSession.Kind.Failed: throw new ContainerException(first.Message, first.Code);
-                default: throw new ContainerException("the container's monitor exited before it started the container");
-            }
+            return WaitStarted(client);
         }
         catch
         {
             if (monitorEnd >= 0) Libc.close(monitorEnd);
             client.Dispose();
-            if (!prepared) SnapshotStore.RemoveTree(Store.RunDirOf(id));
+            if (spawned && MonitorAlive(id) is null) SnapshotStore.RemoveTree(Store.RunDirOf(id));
             throw;
+        }
+    }
+
+    /// <summary>
+    /// docker run: create and start, with the monitor spawned first, so that it boots while the
+    /// container is created and its root prepared (it waits for the attach message to begin).
+    /// </summary>
+    public MonitorSession Run(ContainerRequest request, Action<MonitorSession>? attach, Action<Container>? created = null)
+    {
+        string id = NewId();
+        var (client, monitorEnd) = MonitorSession.CreatePair();
+        Container? c = null;
+        bool launched = false;
+        try
+        {
+            Directory.CreateDirectory(Store.RunDirOf(id));
+            int pid = SpawnMonitor(id, monitorEnd);
+            Libc.close(monitorEnd);
+            monitorEnd = -1;
+            c = Create(request, id);
+            created?.Invoke(c);
+            using (Store.Lock(id)) Launch(c, pid, client, attach);
+            launched = true;   // from here the monitor starts it, or reports and cleans up (--rm too)
+            return WaitStarted(client);
+        }
+        catch
+        {
+            if (monitorEnd >= 0) Libc.close(monitorEnd);
+            client.Dispose();
+            if (c is null) SnapshotStore.RemoveTree(Store.RunDirOf(id));
+            // --rm: a container whose start was given up before its monitor took over is not kept.
+            else if (!launched && request.HostConfig.AutoRemove)
+            {
+                try { RemoveStopped(id, removeVolumes: true); } catch (Exception) { /* keep the first error */ }
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Under the container's lock: records the start, mounts the root, writes the bundle, and lets the monitor begin.</summary>
+    private void Launch(Container c, int monitorPid, MonitorSession client, Action<MonitorSession>? attach)
+    {
+        c.HasBeenManuallyStopped = false;
+        c.State.Error = "";
+        Store.Save(c);
+        File.WriteAllText(MonitorPidFile(c.Id), monitorPid.ToString());
+        StartupTrace.Mark("start: monitor spawned");
+        PrepareRuntime(c);
+        StartupTrace.Mark("start: bundle written");
+        // The monitor reads one attach message before it starts anything: an empty one without output.
+        if (attach is null) client.Attach(-1, -1, stdin: false); else attach(client);
+    }
+
+    private static MonitorSession WaitStarted(MonitorSession client)
+    {
+        var first = client.Next();
+        switch (first.Kind)
+        {
+            case MonitorSession.Kind.Started: return client;
+            case MonitorSession.Kind.Failed: throw new ContainerException(first.Message, first.Code);
+            default: throw new ContainerException("the container's monitor exited before it started the container");
         }
     }
 
@@ -278,7 +325,7 @@ public sealed partial class ContainerEngine
             var mounts = MountPlanner.ToOci(c, rootfs, Volumes);
             var spec = SpecBuilder.Build(c, new SpecBuilder.Paths(rootfs, c.HostnamePath, c.HostsPath, c.ResolvConfPath, InitBinary()), mounts);
             StartupTrace.Mark("start: spec built");
-            RawFile.WriteAtomic(Path.Combine(runDir, "config.json"), OciJson.Serialize(spec, OciJsonContext.Default.Spec));
+            RawFile.WriteAtomic(Path.Combine(runDir, "config.json"), OciJson.Serialize(spec, OciWriteJsonContext.Default.Spec));
         }
         catch
         {

@@ -56,7 +56,7 @@ public sealed class ContainerStore
     }
 
     public void Save(Container c) =>
-        RawFile.WriteAtomic(ConfigPath(c.Id), JsonSerializer.SerializeToUtf8Bytes(c, EngineJson.Default.Container));
+        RawFile.WriteAtomic(ConfigPath(c.Id), JsonSerializer.SerializeToUtf8Bytes(c, EngineWriteJson.Default.Container));
 
     /// <summary>Loads, changes and saves under the container's lock; returns the saved container.</summary>
     public Container Update(string id, Action<Container> change)

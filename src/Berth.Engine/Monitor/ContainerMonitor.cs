@@ -44,7 +44,7 @@ public sealed partial class ContainerMonitor
         _engine = engine;
         _id = id;
         _runtime = engine.Runtime();
-        _container = engine.Store.Load(id);
+        _container = null!;   // loaded once the starting client says the container is ready
     }
 
     public static int Main(string[] args)
@@ -76,7 +76,11 @@ public sealed partial class ContainerMonitor
         _sessions.Add(new Session(FirstSessionFd));
         // The starting client's attach request comes once the bundle is ready; it is read before
         // anything runs, so no output is lost. Its end closing first means the start was given up.
+        // Meanwhile the serializer's metadata is built, so the container's document reads fast.
+        _ = System.Text.Json.JsonSerializer.Deserialize("{}"u8, EngineJson.Default.Container);
         if (!ReadSessionMessage(_sessions[0])) return 1;
+        _container = _engine.Store.Load(_id);
+        StartupTrace.Mark("monitor: container loaded");
         _listenFd = ListenUnix(_engine.AttachSocket(_id), SOCK_SEQPACKET);
         var (maxSize, maxFiles) = JsonFileLog.Options(_container.HostConfig.LogConfig);
         if (_container.LogPath.Length > 0) _log = new JsonFileLog(_container.LogPath, maxSize, maxFiles);
