@@ -39,6 +39,9 @@ public sealed partial class ContainerRuntime(string root)
     // it back from the state folder. Status is always derived live, so nothing here goes stale.
     private readonly Dictionary<string, (ContainerRecord Record, Spec Spec)> _made = new(StringComparer.Ordinal);
 
+    /// <summary>Drops what this process remembers of a container it made (a long-lived caller's memory).</summary>
+    public void Forget(string id) => _made.Remove(id);
+
     private ContainerRecord LoadRecord(string id) => _made.TryGetValue(id, out var m) ? m.Record : Store.Load(id);
 
     private Spec LoadSpec(string id) => _made.TryGetValue(id, out var m) ? m.Spec : Store.LoadSpec(id);

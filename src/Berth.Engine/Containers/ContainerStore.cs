@@ -40,12 +40,29 @@ public sealed class ContainerStore
     public IEnumerable<string> Ids() =>
         Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(n => n is { Length: 64 } && File.Exists(ConfigPath(n))).Cast<string>();
 
+    private EngineJson? _privateJson;
+
+    /// <summary>
+    /// Read with a context of this store's own instead of the shared static one, so that its
+    /// metadata can be dropped (<see cref="DropReadMetadata"/>): the monitor lives as long as its
+    /// container and should not keep the serializer's tables all that time.
+    /// </summary>
+    public bool PrivateReadMetadata { get; set; }
+
+    private EngineJson ReadContext => !PrivateReadMetadata ? EngineJson.Default
+        : _privateJson ??= new EngineJson(new JsonSerializerOptions(EngineJson.Default.Options));
+
+    public void DropReadMetadata() => _privateJson = null;
+
+    /// <summary>Builds the reading metadata ahead of the first real read.</summary>
+    public void PrepareReading() => JsonSerializer.Deserialize("{}"u8, ReadContext.Container);
+
     public Container Load(string id)
     {
         int errno = RawFile.TryReadBytes(ConfigPath(id), out byte[] buffer, out int used);
         if (errno is Errno.ENOENT or Errno.ENOTDIR) throw new NoSuchContainerException(id);
         if (errno != 0) throw new SyscallException(errno, $"read {ConfigPath(id)}");
-        return JsonSerializer.Deserialize(buffer.AsSpan(0, used), EngineJson.Default.Container)
+        return JsonSerializer.Deserialize(buffer.AsSpan(0, used), ReadContext.Container)
             ?? throw new InvalidDataException($"{ConfigPath(id)}: empty");
     }
 

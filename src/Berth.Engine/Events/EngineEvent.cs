@@ -25,3 +25,8 @@ public sealed class EventActor
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(EngineEvent))]
 public sealed partial class EventJson : JsonSerializerContext;
+
+/// <summary>Writing events: serialization-only generation, no metadata kept in the writer (a monitor, say).</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Serialization, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EngineEvent))]
+public sealed partial class EventWriteJson : JsonSerializerContext;

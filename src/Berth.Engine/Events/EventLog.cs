@@ -37,7 +37,7 @@ public sealed class EventLog(string root)
         long nanos = (now - DateTime.UnixEpoch).Ticks * 100;
         e.Time = nanos / 1_000_000_000;
         e.TimeNano = nanos;
-        var line = JsonSerializer.SerializeToUtf8Bytes(e, EventJson.Default.EngineEvent);
+        var line = JsonSerializer.SerializeToUtf8Bytes(e, EventWriteJson.Default.EngineEvent);
         try
         {
             int fd = Libc.open(FilePath, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_CLOEXEC, 0x1a0);

@@ -44,6 +44,7 @@ public sealed partial class ContainerMonitor
         _engine = engine;
         _id = id;
         _runtime = engine.Runtime();
+        engine.Store.PrivateReadMetadata = true;
         _container = null!;   // loaded once the starting client says the container is ready
     }
 
@@ -77,7 +78,7 @@ public sealed partial class ContainerMonitor
         // The starting client's attach request comes once the bundle is ready; it is read before
         // anything runs, so no output is lost. Its end closing first means the start was given up.
         // Meanwhile the serializer's metadata is built, so the container's document reads fast.
-        _ = System.Text.Json.JsonSerializer.Deserialize("{}"u8, EngineJson.Default.Container);
+        _engine.Store.PrepareReading();
         if (!ReadSessionMessage(_sessions[0])) return 1;
         _container = _engine.Store.Load(_id);
         StartupTrace.Mark("monitor: container loaded");
@@ -94,8 +95,9 @@ public sealed partial class ContainerMonitor
             if (!StartOnce(first, out exitCode)) break;
             StartupTrace.Mark("monitor: started");
             first = false;
-            // The start's garbage (configs, JSON) is dead now: give its pages back, since the monitor's
-            // memory is paid once per running container for as long as it runs.
+            // The start's garbage (configs, JSON metadata) is dead now: give its pages back, since the
+            // monitor's memory is paid once per running container for as long as it runs.
+            _engine.Store.DropReadMetadata();
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             exitCode = Follow();
             StartupTrace.Mark("monitor: container exited");
@@ -224,6 +226,7 @@ public sealed partial class ContainerMonitor
             _pid = record.Pid;
             _pidFd = PidfdOpen(_pid);
             _runtime.Start(_id);
+            _runtime.Forget(_id);
         }
         catch (Exception e)
         {

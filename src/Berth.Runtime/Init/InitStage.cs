@@ -75,11 +75,12 @@ public static class InitStage
         var state = new State { Id = config.Id, Status = Status.Created, Pid = getpid(), Bundle = config.Bundle, Annotations = spec.Annotations };
         Hooks.Run(spec.Hooks?.CreateContainer, state, "createContainer");
 
-        if (newMountNs) rootfs.Finish();
-        else if (chroot(config.Rootfs) < 0 || chdir("/") < 0) Errno.Throw($"chroot {config.Rootfs}");
-
-        foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
-            File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value);
+        if (newMountNs) rootfs.Finish();   // with the sysctls, before /proc/sys turns read-only
+        else
+        {
+            if (chroot(config.Rootfs) < 0 || chdir("/") < 0) Errno.Throw($"chroot {config.Rootfs}");
+            RootfsSetup.WriteSysctls(spec);
+        }
         if (spec.Hostname is { Length: > 0 } host && sethostname(host, host.Length) < 0) Errno.Throw("sethostname");
         if (spec.Domainname is { Length: > 0 } domain && setdomainname(domain, domain.Length) < 0) Errno.Throw("setdomainname");
 

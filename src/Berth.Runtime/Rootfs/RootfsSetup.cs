@@ -58,9 +58,17 @@ public sealed class RootfsSetup(InitConfig config, Spec spec)
         if (PropagationFlag(_spec.Linux?.RootfsPropagation) is { } p && (p & (MS_SHARED)) != 0)
             Mount(null, "/", null, p, null);
 
+        // sysctls first: /proc/sys is among the read-only paths (docker's default), as runc orders it.
+        WriteSysctls(_spec);
         foreach (string path in _spec.Linux?.ReadonlyPaths ?? []) ReadonlyPath(path);
         foreach (string path in _spec.Linux?.MaskedPaths ?? []) MaskPath(path);
         if (_spec.Root?.Readonly == true) RemountReadonly("/");
+    }
+
+    public static void WriteSysctls(Spec spec)
+    {
+        foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+            File.WriteAllText("/proc/sys/" + key.Replace('.', '/'), value);
     }
 
     private static bool IsBind(Oci.Mount m)
