@@ -10,6 +10,8 @@ work=$(mktemp -d /var/tmp/berth-demo.XXXXXX)
 berth=(out/berth --root "$work/root" --runroot "/run/berth-demo-$$")
 cleanup() {
   "${berth[@]}" rm -f demo >/dev/null 2>&1 || true
+  # A --rm container's monitor reports the exit, then deletes the container's files: let it finish.
+  for _ in $(seq 50); do pgrep -f "monitor $work/root" >/dev/null || break; sleep 0.1; done
   rm -rf "$work" "/run/berth-demo-$$"
   # The engine's /berth cgroup parents stay while Berth is used; the demo leaves the machine as it found it.
   rmdir /sys/fs/cgroup/*/berth /sys/fs/cgroup/unified/berth 2>/dev/null || true
