@@ -28,6 +28,7 @@ public sealed partial class ContainerMonitor
     private Container _container;
     private JsonFileLog? _log;
     private int _listenFd = -1;
+    private byte[]? _failure;
 
     // Of the current run of the container.
     private int _pid, _pidFd = -1, _stdoutFd = -1, _stderrFd = -1, _masterFd = -1, _stdinWriteFd = -1;
@@ -144,7 +145,7 @@ public sealed partial class ContainerMonitor
             catch (Exception e) when (e is IOException or NoSuchContainerException or SyscallException) { }
         }
         StartupTrace.Mark("monitor: removed");
-        Broadcast(Encoding.ASCII.GetBytes("X" + exitCode));
+        Broadcast(_failure ?? Encoding.ASCII.GetBytes("X" + exitCode));
         foreach (var s in _sessions) DropSession(s);
         if (_container.HostConfig.AutoRemove) _engine.Store.DeleteDiscarded();
         return 0;
@@ -244,7 +245,9 @@ public sealed partial class ContainerMonitor
                 c.State.Status = first ? c.State.Status == "created" ? "created" : "exited" : "exited";
                 c.State.FinishedAt = DateTime.UtcNow;
             });
-            Broadcast(Encoding.UTF8.GetBytes($"F{exitCode}\t{message}"));
+            // Reported once the cleanup (and --rm's removal) is done, like an exit: a client that
+            // looks right after the error finds the engine's state settled.
+            _failure = Encoding.UTF8.GetBytes($"F{exitCode}\t{message}");
             return false;
         }
         finally
