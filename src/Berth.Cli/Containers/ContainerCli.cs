@@ -13,22 +13,7 @@ public static class ContainerCli
     public static ContainerEngine Engine(ParseResult p) => new(EngineCli.Storage(p));
 
     /// <summary>run, create, start: docker's 125 for the engine's errors, 126/127 for a command that cannot run.</summary>
-    public static int GuardStart(Func<int> body)
-    {
-        try { return body(); }
-        catch (ContainerException e)
-        {
-            Console.Error.WriteLine("Error: " + e.Message);
-            return e.ExitCode;
-        }
-        catch (Exception e) when (e is NoSuchContainerException or Berth.Images.ImageException or ArgumentException or FormatException
-            or IOException or InvalidOperationException or Berth.Linux.SyscallException or Berth.Runtime.RuntimeException
-            or Berth.Images.Registry.RegistryException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine("Error: " + e.Message.ReplaceLineEndings(" "));
-            return 125;
-        }
-    }
+    public static int GuardStart(Func<int> body) => EngineCli.Guard(body, failure: 125);
 
     /// <summary>Runs a command once per container named, as docker does: errors go to stderr and give exit 1, the rest goes on.</summary>
     public static int ForEach(IEnumerable<string> references, Action<string> action)

@@ -16,27 +16,11 @@ public static class ContainerPruneCommand
         c.SetAction(p => EngineCli.Guard(() =>
         {
             var filters = FilterFlags.Parse(p.GetValue(filter) ?? [], "until", "label");
-            if (!p.GetValue(force) && !Confirm("WARNING! This will remove all stopped containers.")) return 0;
+            if (!p.GetValue(force) && !PruneOutput.Confirm("WARNING! This will remove all stopped containers.")) return 0;
             var report = ContainerCli.Engine(p).PruneContainers(filters);
-            if (report.Deleted.Count > 0)
-            {
-                Console.WriteLine("Deleted Containers:");
-                foreach (var id in report.Deleted) Console.WriteLine(id);
-                Console.WriteLine();
-            }
-            Console.WriteLine($"Total reclaimed space: {Human.Size(report.Reclaimed)}");
+            PruneOutput.Report("Deleted Containers:", report.Deleted, report.Reclaimed);
             return 0;
         }));
         return c;
-    }
-
-    /// <summary>docker's prompt: anything but y or yes declines.</summary>
-    public static bool Confirm(string warning)
-    {
-        Console.Write(warning + "\nAre you sure you want to continue? [y/N] ");
-        string? answer = Console.In.ReadLine();
-        if (answer?.Trim().ToLowerInvariant() is "y" or "yes") return true;
-        Console.WriteLine();
-        return false;
     }
 }

@@ -99,23 +99,26 @@ public static class EngineCli
     };
 
     /// <summary>Runs a command with the engine's error convention: "Error: …" on one line, exit 1.</summary>
-    public static int Guard(Func<int> body)
+    public static int Guard(Func<int> body) => Guard(body, failure: 1);
+
+    /// <param name="failure">The exit code of an error; for run, create and start docker's 125, where an
+    /// engine error carries its own (126, 127) instead.</param>
+    public static int Guard(Func<int> body, int failure)
     {
         try { return body(); }
-        catch (AggregateException e) when (e.InnerException is not null) { return Fail(e.InnerException); }
-        catch (Exception e) { return Fail(e); }
+        catch (AggregateException e) when (e.InnerException is not null) { return Fail(e.InnerException, failure); }
+        catch (Exception e) { return Fail(e, failure); }
     }
 
-    private static int Fail(Exception e)
+    private static int Fail(Exception e, int failure)
     {
         if (e is OperationCanceledException) { Console.Error.WriteLine("Error: canceled"); return 130; }
         // The engine's refusals are expected too: their message, no stack trace.
-        if (e is Berth.Engine.Containers.ContainerException or Berth.Engine.Containers.NoSuchContainerException)
-        { Console.Error.WriteLine("Error: " + e.Message.ReplaceLineEndings(" ")); return 1; }
         bool expected = e is ImageException or ImageFormatException or RegistryException or SyscallException or IOException
-            or UnauthorizedAccessException or FormatException or ArgumentException or InvalidDataException or InvalidOperationException;
+            or UnauthorizedAccessException or FormatException or ArgumentException or InvalidDataException or InvalidOperationException
+            or Berth.Engine.Containers.ContainerException or Berth.Engine.Containers.NoSuchContainerException or Berth.Runtime.RuntimeException;
         Console.Error.WriteLine("Error: " + (expected ? e.Message : e.ToString()).ReplaceLineEndings(" "));
-        return 1;
+        return e is Berth.Engine.Containers.ContainerException c && failure != 1 ? c.ExitCode : failure;
     }
 
     /// <summary>A cancellation token that Ctrl-C (SIGINT) and SIGTERM trip.</summary>

@@ -22,15 +22,9 @@ public static class VolumePruneCommand
             string warning = everything
                 ? "WARNING! This will remove all local volumes not used by at least one container."
                 : "WARNING! This will remove anonymous local volumes not used by at least one container.";
-            if (!p.GetValue(force) && !ContainerPruneCommand.Confirm(warning)) return 0;
+            if (!p.GetValue(force) && !PruneOutput.Confirm(warning)) return 0;
             var report = ContainerCli.Engine(p).PruneVolumes(everything, filters);
-            if (report.Deleted.Count > 0)
-            {
-                Console.WriteLine("Deleted Volumes:");
-                foreach (var name in report.Deleted) Console.WriteLine(name);
-                Console.WriteLine();
-            }
-            Console.WriteLine($"Total reclaimed space: {Human.Size(report.Reclaimed)}");
+            PruneOutput.Report("Deleted Volumes:", report.Deleted, report.Reclaimed);
             return 0;
         }));
         return c;

@@ -323,7 +323,7 @@ public sealed partial class ContainerEngine
         try
         {
             var mounts = MountPlanner.ToOci(c, rootfs, Volumes);
-            var spec = SpecBuilder.Build(c, new SpecBuilder.Paths(rootfs, c.HostnamePath, c.HostsPath, c.ResolvConfPath, InitBinary()), mounts);
+            var spec = SpecBuilder.Build(c, new SpecBuilder.Paths(rootfs, c.HostnamePath, c.HostsPath, c.ResolvConfPath, c.HostConfig.Init == true ? InitBinary() : null), mounts);
             StartupTrace.Mark("start: spec built");
             RawFile.WriteAtomic(Path.Combine(runDir, "config.json"), OciJson.Serialize(spec, OciWriteJsonContext.Default.Spec));
         }

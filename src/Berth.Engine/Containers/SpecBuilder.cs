@@ -24,8 +24,10 @@ public static class SpecBuilder
         var host = c.HostConfig;
         var config = c.Config;
         bool privileged = host.Privileged;
-        var caps = WithinBoundingSet(DockerDefaults.ResolveCapabilities(host.CapAdd, host.CapDrop, privileged),
-            privileged || host.CapAdd?.Any(c => c.Equals("ALL", StringComparison.OrdinalIgnoreCase)) == true);
+        var caps = DockerDefaults.ResolveCapabilities(host.CapAdd, host.CapDrop, privileged);
+        // Only what was added beyond docker's set can fall outside the host's bounding set.
+        if (privileged || host.CapAdd is { Count: > 0 })
+            caps = WithinBoundingSet(caps, privileged || host.CapAdd?.Any(c => c.Equals("ALL", StringComparison.OrdinalIgnoreCase)) == true);
         var security = SecurityOptions.Parse(host.SecurityOpt);
 
         var args = new List<string> { c.Path };

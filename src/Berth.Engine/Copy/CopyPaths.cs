@@ -21,25 +21,7 @@ public sealed class CopyException(string message) : InvalidOperationException(me
 public static class CopyPaths
 {
     /// <summary>Go's filepath.Clean: one separator at a time, no "." elements, ".." applied, "." for nothing.</summary>
-    public static string Clean(string path)
-    {
-        if (path.Length == 0) return ".";
-        bool rooted = path[0] == '/';
-        var parts = new List<string>();
-        foreach (string part in path.Split('/'))
-        {
-            if (part is "" or ".") continue;
-            if (part == "..")
-            {
-                if (parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
-                else if (!rooted) parts.Add("..");
-                continue;
-            }
-            parts.Add(part);
-        }
-        string joined = string.Join('/', parts);
-        return rooted ? "/" + joined : joined.Length == 0 ? "." : joined;
-    }
+    public static string Clean(string path) => Options.GoText.CleanPath(path);
 
     /// <summary>Go's filepath.Base: the last element, trailing separators ignored; "/" for the root, "." for nothing.</summary>
     public static string Base(string path)

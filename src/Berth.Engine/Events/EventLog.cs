@@ -68,29 +68,14 @@ public sealed class EventLog(string root)
         return events;
     }
 
-    public static void ReadFrom(Stream stream, List<EngineEvent> into, DateTime? since, DateTime? until)
-    {
-        using var reader = new StreamReader(stream, leaveOpen: true);
-        long consumed = stream.Position;
-        string? line;
-        var text = reader.ReadToEnd();
-        int start = 0;
-        while (start < text.Length)
+    public static void ReadFrom(Stream stream, List<EngineEvent> into, DateTime? since, DateTime? until) =>
+        Logs.LogReader.ReadLines(stream, line =>
         {
-            int end = text.IndexOf('\n', start);
-            if (end < 0) break;   // a line being written: read it next time
-            line = text[start..end];
-            consumed += System.Text.Encoding.UTF8.GetByteCount(line) + 1;
-            start = end + 1;
-            try
-            {
-                var e = JsonSerializer.Deserialize(line, EventJson.Default.EngineEvent);
-                if (e is null) continue;
-                var time = DateTime.UnixEpoch.AddTicks(e.TimeNano / 100);
-                if ((since is null || time >= since) && (until is null || time <= until)) into.Add(e);
-            }
-            catch (JsonException) { }
-        }
-        stream.Position = consumed;
-    }
+            EngineEvent? e;
+            try { e = JsonSerializer.Deserialize(line, EventJson.Default.EngineEvent); }
+            catch (JsonException) { return; }
+            if (e is null) return;
+            var time = DateTime.UnixEpoch.AddTicks(e.TimeNano / 100);
+            if ((since is null || time >= since) && (until is null || time <= until)) into.Add(e);
+        });
 }

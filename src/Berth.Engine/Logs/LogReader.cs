@@ -36,8 +36,17 @@ public static class LogReader
         return entries;
     }
 
-    /// <summary>Reads whole lines from the stream's position; a partial last line is left for later.</summary>
-    public static void ReadFrom(Stream stream, List<LogEntry> into, DateTime? since, DateTime? until)
+    public static void ReadFrom(Stream stream, List<LogEntry> into, DateTime? since, DateTime? until) =>
+        ReadLines(stream, line =>
+        {
+            if (Parse(line) is { } e && (since is null || e.Time >= since) && (until is null || e.Time <= until)) into.Add(e);
+        });
+
+    /// <summary>
+    /// The whole lines of a file being appended to (a json-file log, the event log), from the
+    /// stream's position; a partial last line is left for the next read, the position before it.
+    /// </summary>
+    public static void ReadLines(Stream stream, Action<ReadOnlySpan<byte>> onLine)
     {
         var pending = new MemoryStream();
         var buffer = new byte[64 * 1024];
@@ -51,8 +60,7 @@ public static class LogReader
                 if (buffer[i] != '\n') continue;
                 pending.Write(buffer, start, i - start);
                 consumed += pending.Length + 1;
-                if (Parse(pending.GetBuffer().AsSpan(0, (int)pending.Length)) is { } e && (since is null || e.Time >= since) && (until is null || e.Time <= until))
-                    into.Add(e);
+                onLine(pending.GetBuffer().AsSpan(0, (int)pending.Length));
                 pending.SetLength(0);
                 start = i + 1;
             }

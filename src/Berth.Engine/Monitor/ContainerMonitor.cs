@@ -365,23 +365,11 @@ public sealed partial class ContainerMonitor
         return true;
     }
 
-    private static unsafe bool TryWriteAll(int fd, ReadOnlySpan<byte> data)
+    /// <summary>Writes to a client's descriptor; false once it is gone (a closed pipe or terminal).</summary>
+    private static bool TryWriteAll(int fd, ReadOnlySpan<byte> data)
     {
-        fixed (byte* p = data)
-        {
-            int done = 0;
-            while (done < data.Length)
-            {
-                nint n = write(fd, p + done, data.Length - done);
-                if (n < 0)
-                {
-                    if (Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
-                    return false;
-                }
-                done += (int)n;
-            }
-        }
-        return true;
+        try { WriteAll(fd, data, "write to a client"); return true; }
+        catch (SyscallException) { return false; }
     }
 
     private unsafe void Accept()
