@@ -28,7 +28,7 @@ public static class SpecBuilder
         // Only what was added beyond docker's set can fall outside the host's bounding set.
         if (privileged || host.CapAdd is { Count: > 0 })
             caps = WithinBoundingSet(caps, privileged || host.CapAdd?.Any(c => c.Equals("ALL", StringComparison.OrdinalIgnoreCase)) == true);
-        var security = SecurityOptions.Parse(host.SecurityOpt);
+        var security = SecuritySettings.Parse(host.SecurityOpt);
 
         var args = new List<string> { c.Path };
         args.AddRange(c.Args);
@@ -99,7 +99,7 @@ public static class SpecBuilder
             new Mount { Destination = "/dev", Type = "tmpfs", Source = "tmpfs", Options = ["nosuid", "strictatime", "mode=755", "size=65536k"] },
             new Mount { Destination = "/dev/pts", Type = "devpts", Source = "devpts", Options = ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
             new Mount { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", sysMode] },
-            new Mount { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "relatime", sysMode] },
+            new Mount { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "relatime", security.WritableCgroups ? "rw" : sysMode] },
             new Mount { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
         ]);
         if (host.IpcMode != "host")

@@ -29,6 +29,10 @@ public sealed class SecurityTests(EngineStore store) : IClassFixture<EngineStore
         Assert.DoesNotContain("CapEff:\t00000000a80425fb", privileged);
         Assert.Contains("NoNewPrivs:\t1", Status("--security-opt", "no-new-privileges"));
         Assert.Contains("Seccomp:\t0", Status("--security-opt", "seccomp=unconfined"));
+        // Options the CLI accepts must also start: seccomp=builtin is the default profile, the others ask for nothing more.
+        Assert.Contains("Seccomp:\t2", Status("--security-opt", "seccomp=builtin", "--security-opt", "label=disable", "--security-opt", "apparmor=unconfined"));
+        var cgroups = store.Berth("run", "--rm", "--security-opt", "writable-cgroups=true", "busybox", "sh", "-c", "grep ' /sys/fs/cgroup/memory ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1").Ok();
+        Assert.Equal("rw\n", cgroups.Stdout);
         var bad = store.Berth("run", "--rm", "--cap-add", "NOT_A_CAP", "busybox", "true");
         Assert.Equal(125, bad.ExitCode);
     }

@@ -1,11 +1,15 @@
 namespace Berth.Engine.Containers;
 
-/// <summary>HostConfig.SecurityOpt read back: seccomp=unconfined|PROFILE-JSON|FILE and no-new-privileges[=|:true|false].</summary>
-public sealed record SecurityOptions(bool NoNewPrivileges, string? Seccomp, byte[]? SeccompProfile)
+/// <summary>
+/// HostConfig.SecurityOpt read back when a container starts: seccomp=unconfined|builtin|PROFILE-JSON|FILE,
+/// no-new-privileges[=|:true|false], writable-cgroups[=true|false]; label=disable and apparmor=unconfined
+/// ask for what Berth does anyway (the CLI refuses other label and apparmor values).
+/// </summary>
+public sealed record SecuritySettings(bool NoNewPrivileges, string? Seccomp, byte[]? SeccompProfile, bool WritableCgroups)
 {
-    public static SecurityOptions Parse(IEnumerable<string>? options)
+    public static SecuritySettings Parse(IEnumerable<string>? options)
     {
-        bool noNewPrivileges = false;
+        bool noNewPrivileges = false, writableCgroups = false;
         string? seccomp = null;
         byte[]? profile = null;
         foreach (var option in options ?? [])
@@ -18,8 +22,16 @@ public sealed record SecurityOptions(bool NoNewPrivileges, string? Seccomp, byte
                 case "no-new-privileges":
                     noNewPrivileges = value.Length == 0 || bool.Parse(value);
                     break;
+                case "writable-cgroups":
+                    writableCgroups = value.Length == 0 || bool.Parse(value);
+                    break;
                 case "seccomp" when value == "unconfined":
                     seccomp = value;
+                    break;
+                case "seccomp" when value == "builtin":
+                    break;
+                case "label" when value == "disable":
+                case "apparmor" when value == "unconfined":
                     break;
                 case "seccomp":
                     // The docker CLI stores the profile's JSON itself; a path is read here.
@@ -30,6 +42,6 @@ public sealed record SecurityOptions(bool NoNewPrivileges, string? Seccomp, byte
                     throw new ArgumentException($"invalid --security-opt: \"{option}\"");
             }
         }
-        return new SecurityOptions(noNewPrivileges, seccomp, profile);
+        return new SecuritySettings(noNewPrivileges, seccomp, profile, writableCgroups);
     }
 }
