@@ -13,6 +13,12 @@ public static partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static unsafe partial nint read(int fd, byte* buf, nint count);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial int execve(string path, byte** argv, byte** envp);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint pread(int fd, byte* buf, nint count, long offset);
+
     [LibraryImport("libc", SetLastError = true)]
     public static unsafe partial nint write(int fd, byte* buf, nint count);
 

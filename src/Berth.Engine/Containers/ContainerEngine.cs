@@ -409,7 +409,11 @@ public sealed partial class ContainerEngine
     {
         if (RawFile.TryReadText(MonitorPidFile(id), out string text) != 0 || !int.TryParse(text.Trim(), out int pid)) return null;
         // The pid file lives under the run root, so a pid of a former boot cannot be read; still check it is a monitor.
-        return RawFile.TryReadText($"/proc/{pid}/comm", out string comm) == 0 && comm.Trim() == MonitorName ? pid : null;
+        if (RawFile.TryReadText($"/proc/{pid}/comm", out string comm) != 0) return null;
+        if (comm.Trim() == MonitorName) return pid;
+        // While a monitor hands over (re-executes itself) its name is the executable's until it sets its own again.
+        return RawFile.TryReadText($"/proc/{pid}/cmdline", out string cmdline) == 0
+            && cmdline.Split('\0') is [_, "monitor", _, _, _, var monitored, ..] && monitored == id ? pid : null;
     }
 
     public const string MonitorName = "berth-monitor";

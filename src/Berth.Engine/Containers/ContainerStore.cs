@@ -40,19 +40,11 @@ public sealed class ContainerStore
     public IEnumerable<string> Ids() =>
         Directory.EnumerateDirectories(Root).Select(Path.GetFileName).Where(n => n is { Length: 64 } && File.Exists(ConfigPath(n))).Cast<string>();
 
-    private EngineJson? _privateJson;
+    /// <summary>The serializer metadata for reading and writing the container's document.</summary>
+    public DroppableJsonContext<EngineJson> ReadJson { get; } = new(EngineJson.Default, o => new EngineJson(o));
+    public DroppableJsonContext<EngineWriteJson> WriteJson { get; } = new(EngineWriteJson.Default, o => new EngineWriteJson(o));
 
-    /// <summary>
-    /// Read with a context of this store's own instead of the shared static one, so that its
-    /// metadata can be dropped (<see cref="DropReadMetadata"/>): the monitor lives as long as its
-    /// container and should not keep the serializer's tables all that time.
-    /// </summary>
-    public bool PrivateReadMetadata { get; set; }
-
-    private EngineJson ReadContext => !PrivateReadMetadata ? EngineJson.Default
-        : _privateJson ??= new EngineJson(new JsonSerializerOptions(EngineJson.Default.Options));
-
-    public void DropReadMetadata() => _privateJson = null;
+    private EngineJson ReadContext => ReadJson.Context;
 
     /// <summary>Builds the reading metadata ahead of the first real read.</summary>
     public void PrepareReading() => JsonSerializer.Deserialize("{}"u8, ReadContext.Container);
@@ -73,7 +65,7 @@ public sealed class ContainerStore
     }
 
     public void Save(Container c) =>
-        RawFile.WriteAtomic(ConfigPath(c.Id), JsonSerializer.SerializeToUtf8Bytes(c, EngineWriteJson.Default.Container));
+        RawFile.WriteAtomic(ConfigPath(c.Id), JsonSerializer.SerializeToUtf8Bytes(c, WriteJson.Context.Container));
 
     /// <summary>Loads, changes and saves under the container's lock; returns the saved container.</summary>
     public Container Update(string id, Action<Container> change)

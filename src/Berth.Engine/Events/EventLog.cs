@@ -15,6 +15,8 @@ public sealed class EventLog(string root)
     private const long MaxSize = 1 << 20;
     public string FilePath { get; } = Path.Combine(root, "events.log");
 
+    public DroppableJsonContext<EventWriteJson> WriteJson { get; } = new(EventWriteJson.Default, o => new EventWriteJson(o));
+
     public void Container(Container c, string action, Dictionary<string, string>? extra = null)
     {
         var attributes = new Dictionary<string, string>
@@ -37,7 +39,7 @@ public sealed class EventLog(string root)
         long nanos = (now - DateTime.UnixEpoch).Ticks * 100;
         e.Time = nanos / 1_000_000_000;
         e.TimeNano = nanos;
-        var line = JsonSerializer.SerializeToUtf8Bytes(e, EventWriteJson.Default.EngineEvent);
+        var line = JsonSerializer.SerializeToUtf8Bytes(e, WriteJson.Context.EngineEvent);
         try
         {
             int fd = Libc.open(FilePath, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_CLOEXEC, 0x1a0);

@@ -24,6 +24,13 @@ public sealed class JsonFileLog : IDisposable
     private readonly byte[][] _pending = [new byte[256], new byte[256]];
     private readonly int[] _pendingLength = new int[2];
 
+    public string FilePath => _path;
+    public long MaxSize => _maxSize;
+    public int MaxFiles => _maxFiles;
+
+    /// <summary>Whether a line without its end waits in memory (it would be lost if the writer went away now).</summary>
+    public bool HasPending => _pendingLength[0] + _pendingLength[1] > 0;
+
     public JsonFileLog(string path, long maxSize, int maxFiles)
     {
         _path = path;

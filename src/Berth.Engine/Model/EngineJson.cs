@@ -41,3 +41,20 @@ public sealed class Rfc3339Converter : JsonConverter<DateTime>
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Serialization)]
 [JsonSerializable(typeof(Container))]
 public sealed partial class EngineWriteJson : JsonSerializerContext;
+
+/// <summary>
+/// A serializer context that a long-lived process can let go of. The static Default contexts keep
+/// the metadata they build (tens of kB per document type) for the life of the process; the monitor
+/// lives as long as its container, so it reads and writes through an instance of its own and drops
+/// it once the start is over. Everyone else shares the static one.
+/// </summary>
+public sealed class DroppableJsonContext<T>(T shared, Func<JsonSerializerOptions, T> create) where T : JsonSerializerContext
+{
+    private T? _own;
+
+    public bool Private { get; set; }
+
+    public T Context => !Private ? shared : _own ??= create(new JsonSerializerOptions(shared.Options));
+
+    public void Drop() => _own = null;
+}

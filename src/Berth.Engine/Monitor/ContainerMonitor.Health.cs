@@ -17,7 +17,7 @@ public sealed partial class ContainerMonitor
     private DateTime _nextCheck = DateTime.MaxValue;
 
     private HealthConfig? ActiveHealthcheck =>
-        _container.Config.Healthcheck is { Test: { Count: > 0 } test } h && test[0] is "CMD" or "CMD-SHELL" ? h : null;
+        Current.Config.Healthcheck is { Test: { Count: > 0 } test } h && test[0] is "CMD" or "CMD-SHELL" ? h : null;
 
     private void ScheduleFirstHealthcheck()
     {
@@ -34,16 +34,18 @@ public sealed partial class ContainerMonitor
         return (int)Math.Clamp((_nextCheck - DateTime.UtcNow).TotalMilliseconds, 0, int.MaxValue);
     }
 
-    private void RunHealthcheckIfDue()
+    /// <summary>Runs the healthcheck if it is due; whether it ran.</summary>
+    private bool RunHealthcheckIfDue()
     {
+        if (DateTime.UtcNow < _nextCheck) return false;
         var h = ActiveHealthcheck;
-        if (h is null || DateTime.UtcNow < _nextCheck) return;
+        if (h is null) return false;
         var start = DateTime.UtcNow;
         var (code, output) = RunCheck(h);
         var result = new HealthcheckResult { Start = start, End = DateTime.UtcNow, ExitCode = code, Output = output };
-        bool inStartPeriod = h.StartPeriod > 0 && start - _container.State.StartedAt < TimeSpan.FromTicks(h.StartPeriod / 100);
-        string before = _container.State.Health?.Status ?? "starting";
-        _container = _engine.Store.Update(_id, c =>
+        bool inStartPeriod = h.StartPeriod > 0 && start - Current.State.StartedAt < TimeSpan.FromTicks(h.StartPeriod / 100);
+        string before = Current.State.Health?.Status ?? "starting";
+        Current = _engine.Store.Update(_id, c =>
         {
             var health = c.State.Health ??= new Health();
             health.Log.Add(result);
@@ -59,10 +61,11 @@ public sealed partial class ContainerMonitor
                 if (health.FailingStreak >= (h.Retries > 0 ? h.Retries : DefaultRetries)) health.Status = "unhealthy";
             }
         });
-        if (_container.State.Health is { } after && after.Status != before)
-            _engine.Events.Container(_container, "health_status: " + after.Status);
+        if (Current.State.Health is { } after && after.Status != before)
+            _engine.Events.Container(Current, "health_status: " + after.Status);
         long next = inStartPeriod && h.StartInterval > 0 ? h.StartInterval : h.Interval > 0 ? h.Interval : DefaultInterval;
         _nextCheck = DateTime.UtcNow + TimeSpan.FromTicks(next / 100);
+        return true;
     }
 
     /// <summary>Runs the check inside the container (its namespaces, cgroup, user and limits), with its timeout.</summary>
@@ -78,7 +81,7 @@ public sealed partial class ContainerMonitor
             dup2(devNull, 0);
             dup2(outW, 1);
             dup2(outW, 2);
-            try { pid = _runtime.Exec(new ExecOptions { Id = _id, Process = ExecProcesses.ForCheck(_engine, _container, args) }); }
+            try { pid = _runtime.Exec(new ExecOptions { Id = _id, Process = ExecProcesses.ForCheck(_engine, Current, args) }); }
             finally
             {
                 dup2(devNull, 0);

@@ -25,13 +25,23 @@ public sealed partial class ContainerMonitor
     private readonly string _id;
     private readonly ContainerRuntime _runtime;
     private readonly List<Session> _sessions = [];
-    private Container _container;
+    private Container? _current;
     private JsonFileLog? _log;
+    private bool _ranStart;   // this process started the container (see HandOver)
     private int _listenFd = -1;
     private byte[]? _failure;
 
     // Of the current run of the container.
     private int _pid, _pidFd = -1, _stdoutFd = -1, _stderrFd = -1, _masterFd = -1, _stdinWriteFd = -1;
+    private DateTime _runStartedAt;
+    private TimeSpan _backoff = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The container's document, read when first needed (a monitor that took over reads it only if it must).</summary>
+    private Container Current
+    {
+        get => _current ??= _engine.Store.Load(_id);
+        set => _current = value;
+    }
 
     private sealed class Session(int fd)
     {
@@ -45,23 +55,27 @@ public sealed partial class ContainerMonitor
         _engine = engine;
         _id = id;
         _runtime = engine.Runtime();
-        engine.Store.PrivateReadMetadata = true;
-        _container = null!;   // loaded once the starting client says the container is ready
+        engine.Store.ReadJson.Private = engine.Store.WriteJson.Private = engine.Events.WriteJson.Private = true;
     }
 
+    /// <summary>`monitor ROOT RUNROOT DRIVER ID`, or with the state of a running container after it (<see cref="HandOver"/>).</summary>
     public static int Main(string[] args)
     {
-        if (args.Length != 5) return 2;
+        if (args.Length != 5 && args.Length != 5 + HandOverArgs) return 2;
         SetName(ContainerEngine.MonitorName);
-        setsid();
-        // Nothing of the client's terminal or pipes stays here: clients hand over what they want written.
-        int devNull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        for (int fd = 0; fd <= 2; fd++) dup2(devNull, fd);
-        close(devNull);
+        bool adopted = args.Length > 5;
+        if (!adopted)
+        {
+            setsid();
+            // Nothing of the client's terminal or pipes stays here: clients hand over what they want written.
+            int devNull = open("/dev/null", O_RDWR | O_CLOEXEC);
+            for (int fd = 0; fd <= 2; fd++) dup2(devNull, fd);
+            close(devNull);
+        }
         var engine = new ContainerEngine(new ImageStorage(args[1], args[2], args[3]));
         var monitor = new ContainerMonitor(engine, args[4]);
         StartupTrace.Mark("monitor: loaded");
-        return monitor.Run();
+        return adopted ? monitor.Adopt(args[5..]) : monitor.Run();
     }
 
     private static unsafe void SetName(string name)
@@ -81,34 +95,39 @@ public sealed partial class ContainerMonitor
         // Meanwhile the serializer's metadata is built, so the container's document reads fast.
         _engine.Store.PrepareReading();
         if (!ReadSessionMessage(_sessions[0])) return 1;
-        _container = _engine.Store.Load(_id);
+        var c = Current;
         StartupTrace.Mark("monitor: container loaded");
         _listenFd = ListenUnix(_engine.AttachSocket(_id), SOCK_SEQPACKET);
-        var (maxSize, maxFiles) = JsonFileLog.Options(_container.HostConfig.LogConfig);
-        if (_container.LogPath.Length > 0) _log = new JsonFileLog(_container.LogPath, maxSize, maxFiles);
+        var (maxSize, maxFiles) = JsonFileLog.Options(c.HostConfig.LogConfig);
+        if (c.LogPath.Length > 0) _log = new JsonFileLog(c.LogPath, maxSize, maxFiles);
+        return Supervise(running: false);
+    }
 
-        var backoff = TimeSpan.FromMilliseconds(100);
-        bool first = true;
+    /// <summary>Starts the container (unless it already runs), follows it, and restarts it as its policy says.</summary>
+    private int Supervise(bool running)
+    {
+        bool first = !running;
         int exitCode;
         while (true)
         {
-            var startedAt = DateTime.UtcNow;
-            if (!StartOnce(first, out exitCode)) break;
-            StartupTrace.Mark("monitor: started");
-            first = false;
-            // The start's garbage (configs, JSON metadata) is dead now: give its pages back, since the
-            // monitor's memory is paid once per running container for as long as it runs.
-            _engine.Store.DropReadMetadata();
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            if (!running)
+            {
+                _runStartedAt = DateTime.UtcNow;
+                if (!StartOnce(first, out exitCode)) break;
+                StartupTrace.Mark("monitor: started");
+                _ranStart = true;
+                first = false;
+            }
+            running = false;
             exitCode = Follow();
             StartupTrace.Mark("monitor: container exited");
             bool oomKilled = _runtime.OomKills(_id) > 0;
-            if (oomKilled) _engine.Events.Container(_container, "oom");
-            _engine.Events.Container(_container, "die", new() { ["exitCode"] = exitCode.ToString() });
+            if (oomKilled) _engine.Events.Container(Current, "oom");
+            _engine.Events.Container(Current, "die", new() { ["exitCode"] = exitCode.ToString() });
             CloseRun();
             try { _runtime.Delete(_id, force: true); } catch (RuntimeException) { }
             bool restart = false;
-            _container = _engine.Store.Update(_id, c =>
+            Current = _engine.Store.Update(_id, c =>
             {
                 c.State.Running = c.State.Paused = false;
                 c.State.Pid = 0;
@@ -124,11 +143,11 @@ public sealed partial class ContainerMonitor
             if (!restart) break;
             Broadcast("R"u8);
             // docker's back-off: doubling from 100 ms, reset after a run of 10 s or more.
-            if (DateTime.UtcNow - startedAt >= TimeSpan.FromSeconds(10)) backoff = TimeSpan.FromMilliseconds(100);
-            WaitServing(backoff);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
-            _container = _engine.Store.Load(_id);
-            if (_container.HasBeenManuallyStopped)
+            if (DateTime.UtcNow - _runStartedAt >= TimeSpan.FromSeconds(10)) _backoff = TimeSpan.FromMilliseconds(100);
+            WaitServing(_backoff);
+            _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
+            Current = _engine.Store.Load(_id);
+            if (Current.HasBeenManuallyStopped)
             {
                 _engine.Store.Update(_id, c => { c.State.Restarting = false; c.State.Status = "exited"; });
                 break;
@@ -139,7 +158,7 @@ public sealed partial class ContainerMonitor
         close(_listenFd);
         _engine.ReleaseRuntime(_id);   // the socket and pid file go with the run folder
         StartupTrace.Mark("monitor: runtime released");
-        if (_container.HostConfig.AutoRemove)
+        if (Current.HostConfig.AutoRemove)
         {
             try { _engine.RemoveStopped(_id, removeVolumes: true, deleteNow: false); }
             catch (Exception e) when (e is IOException or NoSuchContainerException or SyscallException) { }
@@ -147,7 +166,7 @@ public sealed partial class ContainerMonitor
         StartupTrace.Mark("monitor: removed");
         Broadcast(_failure ?? Encoding.ASCII.GetBytes("X" + exitCode));
         foreach (var s in _sessions) DropSession(s);
-        if (_container.HostConfig.AutoRemove) _engine.Store.DeleteDiscarded();
+        if (Current.HostConfig.AutoRemove) _engine.Store.DeleteDiscarded();
         return 0;
     }
 
@@ -167,7 +186,7 @@ public sealed partial class ContainerMonitor
     private bool StartOnce(bool first, out int exitCode)
     {
         exitCode = 0;
-        var config = _container.Config;
+        var config = Current.Config;
         int consoleOther = -1, consoleMine = -1;
         int stdinRead = -1;
         var childEnds = new List<int>();
@@ -237,7 +256,7 @@ public sealed partial class ContainerMonitor
             exitCode = ExitCodeOf(e);
             string message = Message(e);
             int code = exitCode;
-            _container = _engine.Store.Update(_id, c =>
+            Current = _engine.Store.Update(_id, c =>
             {
                 c.State.Error = message;
                 c.State.ExitCode = code;
@@ -255,7 +274,7 @@ public sealed partial class ContainerMonitor
             if (consoleOther >= 0) close(consoleOther);
             if (consoleMine >= 0) close(consoleMine);
         }
-        _container = _engine.Store.Update(_id, c =>
+        Current = _engine.Store.Update(_id, c =>
         {
             c.State.Running = true;
             c.State.Restarting = c.State.Paused = c.State.OOMKilled = false;
@@ -268,7 +287,7 @@ public sealed partial class ContainerMonitor
             if (c.Config.Healthcheck is { Test: { Count: > 0 } test } && test[0] != "NONE") c.State.Health = new Health();
         });
         Broadcast(Encoding.ASCII.GetBytes("S" + _pid));
-        _engine.Events.Container(_container, "start");
+        _engine.Events.Container(Current, "start");
         foreach (var s in _sessions) OfferInput(s);
         ScheduleFirstHealthcheck();
         return true;
@@ -290,6 +309,9 @@ public sealed partial class ContainerMonitor
     {
         var fds = new PollFd[8 + 64];
         var buffer = new byte[16 * 1024];
+        // Trimmed once quiet (no start, check or client) for QuietBeforeTrim; busy again after each of those.
+        bool trimmed = false;
+        var busyAt = DateTime.UtcNow;
         while (true)
         {
             int n = 0;
@@ -300,6 +322,11 @@ public sealed partial class ContainerMonitor
             int sessionsAt = n;
             foreach (var s in _sessions.Take(64)) fds[n++] = new PollFd { fd = s.Fd, events = POLLIN };
             int timeout = HealthcheckTimeoutMs();
+            if (!trimmed)
+            {
+                int untilQuiet = (int)Math.Max(0, (busyAt + QuietBeforeTrim - DateTime.UtcNow).TotalMilliseconds);
+                timeout = timeout < 0 ? untilQuiet : Math.Min(timeout, untilQuiet);
+            }
             int ready;
             fixed (PollFd* p = fds) ready = poll(p, (nuint)n, timeout);
             if (ready < 0)
@@ -307,7 +334,17 @@ public sealed partial class ContainerMonitor
                 if (Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
                 Errno.Throw("poll");
             }
-            if (ready == 0) { RunHealthcheckIfDue(); continue; }
+            if (ready == 0 && !trimmed && DateTime.UtcNow - busyAt >= QuietBeforeTrim)
+            {
+                trimmed = true;
+                if (CanHandOver) HandOver();
+                Trim();
+            }
+            if (ready == 0)
+            {
+                if (RunHealthcheckIfDue()) (trimmed, busyAt) = (false, DateTime.UtcNow);   // a check runs much code
+                continue;
+            }
             if ((fds[1].revents & (POLLIN | POLLHUP)) != 0 && !Pump(fds[1].fd, 0, buffer))
             {
                 if (fds[1].fd == _stdoutFd) { close(_stdoutFd); _stdoutFd = -1; }
@@ -317,12 +354,12 @@ public sealed partial class ContainerMonitor
                 close(_stderrFd);
                 _stderrFd = -1;
             }
-            if ((fds[3].revents & POLLIN) != 0) Accept();
+            if ((fds[3].revents & POLLIN) != 0) { Accept(); (trimmed, busyAt) = (false, DateTime.UtcNow); }
             for (int i = sessionsAt; i < n; i++)
             {
                 if (fds[i].revents == 0) continue;
                 var s = _sessions.FirstOrDefault(x => x.Fd == fds[i].fd);
-                if (s is not null && !ReadSessionMessage(s)) DropSession(s);
+                if (s is not null && !ReadSessionMessage(s)) { DropSession(s); (trimmed, busyAt) = (false, DateTime.UtcNow); }
             }
             if ((fds[0].revents & POLLIN) != 0)
             {
@@ -337,6 +374,25 @@ public sealed partial class ContainerMonitor
             }
         }
     }
+
+    /// <summary>
+    /// Once the container has been quiet for a moment after its start (or after a healthcheck or a
+    /// client): the garbage of that work (configs, JSON metadata) is dead, and most code pages it ran
+    /// will not run again soon. Both are given back, since the monitor's memory is paid once per
+    /// running container for as long as it runs. Waiting for quiet keeps the pages that the last
+    /// steps (the client's detach, the first output) touch from coming straight back.
+    /// </summary>
+    private void Trim()
+    {
+        _engine.Store.ReadJson.Drop();
+        _engine.Store.WriteJson.Drop();
+        _engine.Events.WriteJson.Drop();
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        MappedPages.DropCleanFilePages();   // the monitor's only thread: nothing writes meanwhile
+    }
+
+    private static readonly TimeSpan QuietBeforeTrim = TimeSpan.FromSeconds(1);
 
     private unsafe void DrainMaster(byte[] buffer)
     {
@@ -404,7 +460,7 @@ public sealed partial class ContainerMonitor
                 return true;
             case 'E':
                 // docker's StdinOnce: the container's stdin closes when the attached client's does.
-                if (_container.Config.StdinOnce && _stdinWriteFd >= 0) { close(_stdinWriteFd); _stdinWriteFd = -1; }
+                if (Current.Config.StdinOnce && _stdinWriteFd >= 0) { close(_stdinWriteFd); _stdinWriteFd = -1; }
                 return true;
             case 'D':
                 return false;
@@ -434,7 +490,7 @@ public sealed partial class ContainerMonitor
     private void DropSession(Session s)
     {
         // docker's StdinOnce: the container's stdin ends with the session of the client that attached it.
-        if (s.WantsStdin && _container.Config.StdinOnce && _stdinWriteFd >= 0) { close(_stdinWriteFd); _stdinWriteFd = -1; }
+        if (s.WantsStdin && Current.Config.StdinOnce && _stdinWriteFd >= 0) { close(_stdinWriteFd); _stdinWriteFd = -1; }
         if (s.Out >= 0) close(s.Out);
         if (s.Err >= 0) close(s.Err);
         if (s.Fd >= 0) close(s.Fd);

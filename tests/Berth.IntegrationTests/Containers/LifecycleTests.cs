@@ -115,4 +115,50 @@ public sealed class LifecycleTests(EngineStore store) : IClassFixture<EngineStor
         }
         finally { store.Berth("rm", "keeper").Ok(); }
     }
+
+    /// <summary>The monitor's process once it has re-executed itself with the running container's state (its hand-over).</summary>
+    private int HandedOverMonitor(string name)
+    {
+        string id = store.IdOf(name);
+        int monitor = int.Parse(File.ReadAllText(Path.Combine(store.RunRoot, "containers", id, "monitor.pid")));
+        RunTests.WaitFor(() => File.ReadAllText($"/proc/{monitor}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries).Length > 6);
+        Assert.Equal("berth-monitor", File.ReadAllText($"/proc/{monitor}/comm").Trim());
+        return monitor;
+    }
+
+    [Fact]
+    public void AMonitorThatHandedOverStillServesTheContainer()
+    {
+        store.Berth("run", "-d", "-i", "--name", "relay", "busybox", "sh", "-c", "echo before; read x; echo \"after $x\"; exit 5").Ok();
+        try
+        {
+            int monitor = HandedOverMonitor("relay");
+            // Still the container's parent, with its pipes, socket and log: exec, attach with input, the exit.
+            int pid = int.Parse(store.Inspect("relay", "{{.State.Pid}}"));
+            Assert.Contains($"PPid:\t{monitor}\n", File.ReadAllText($"/proc/{pid}/status"));
+            Assert.Equal("in\n", store.Berth("exec", "relay", "echo", "in").Ok().Stdout);
+            var attached = store.BerthIn("hello\n", "attach", "relay");
+            Assert.Equal(5, attached.ExitCode);
+            Assert.Contains("after hello", attached.Stdout);
+            Assert.Equal("exited 5", store.Inspect("relay", "{{.State.Status}} {{.State.ExitCode}}"));
+            Assert.Equal("before\nafter hello\n", store.Berth("logs", "relay").Ok().Stdout);
+            RunTests.WaitFor(() => !Directory.Exists($"/proc/{monitor}"));
+        }
+        finally { store.Berth("rm", "-f", "relay").Ok(); }
+    }
+
+    [Fact]
+    public void AMonitorThatHandedOverRestartsTheContainer()
+    {
+        store.Berth("run", "-d", "--name", "relaunch", "--restart", "on-failure:1", "busybox", "sh", "-c", "echo run; sleep 1.5; exit 7").Ok();
+        try
+        {
+            int monitor = HandedOverMonitor("relaunch");
+            RunTests.WaitFor(() => store.Inspect("relaunch", "{{.RestartCount}} {{.State.Status}}") == "1 exited", 15_000);
+            Assert.Equal("7", store.Inspect("relaunch", "{{.State.ExitCode}}"));
+            Assert.Equal("run\nrun\n", store.Berth("logs", "relaunch").Ok().Stdout);
+            RunTests.WaitFor(() => !Directory.Exists($"/proc/{monitor}"));
+        }
+        finally { store.Berth("rm", "-f", "relaunch").Ok(); }
+    }
 }
