@@ -67,14 +67,14 @@ public static class Capabilities
 
     private static readonly Dictionary<string, int> s_byName = BuildIndex();
 
-    private static readonly Lazy<int> s_lastCap = new(ReadLastCap);
+    private static int s_lastCap = -1;   // read once (a race reads the same value twice)
 
     /// <summary>
     /// The highest capability the running kernel supports, from /proc/sys/kernel/cap_last_cap,
     /// capped at <see cref="CAP_LAST_CAP"/>. Capabilities above it are ignored when building masks
     /// (as runc does), so a config written for a newer kernel still runs on an older one.
     /// </summary>
-    public static int LastCap => s_lastCap.Value;
+    public static int LastCap => s_lastCap >= 0 ? s_lastCap : s_lastCap = ReadLastCap();
 
     public static bool TryParse(string name, out int capability) => s_byName.TryGetValue(name, out capability);
 
@@ -122,19 +122,8 @@ public static class Capabilities
 
     private static int ReadLastCap()
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText("/proc/sys/kernel/cap_last_cap");
-        }
-        catch (IOException)
-        {
-            return CAP_LAST_CAP; // no /proc (or a kernel older than 3.2): trust the table
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return CAP_LAST_CAP;
-        }
+        // No /proc (or a kernel older than 3.2): trust the table.
+        if (RawFile.TryReadText("/proc/sys/kernel/cap_last_cap", out string text) != 0) return CAP_LAST_CAP;
         return Math.Min(ParseLastCap(text) ?? CAP_LAST_CAP, CAP_LAST_CAP);
     }
 

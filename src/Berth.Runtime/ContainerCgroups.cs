@@ -6,9 +6,9 @@ namespace Berth.Runtime;
 /// <summary>How the lifecycle reaches a container's cgroup: by id and config at create, by stored path later.</summary>
 public static class ContainerCgroups
 {
-    private static readonly Lazy<CgroupLayout> s_layout = new(CgroupLayout.Detect);
+    private static CgroupLayout? s_layout;   // detected once (a race detects the same layout twice)
 
-    public static CgroupLayout Layout => s_layout.Value;
+    public static CgroupLayout Layout => s_layout ??= CgroupLayout.Detect();
 
     public static ICgroupManager ForNew(string id, string? cgroupsPath)
         => CgroupManager.For(Layout, CgroupPath.Resolve(cgroupsPath, id));

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -19,34 +21,59 @@ public sealed class ContainerRecord
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     [JsonPropertyName("terminal")] public bool Terminal { get; set; }
 
-    // state.json is written and read on every start, stop and delete; by hand over Utf8JsonWriter/
-    // Utf8JsonReader, as the serializer's first use in a process costs milliseconds.
+    // state.json is written and read on every start, stop and delete: read by hand over
+    // Utf8JsonReader, written by hand, as the serializer's first use in a process costs
+    // milliseconds and Utf8JsonWriter's default encoder builds its tables on first use.
 
     public byte[] ToJson()
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
+        var b = new StringBuilder(512).Append('{');
+        Property(b, "id").Append(Quote(Id)).Append(',');
+        Property(b, "bundle").Append(Quote(Bundle)).Append(',');
+        Property(b, "rootfs").Append(Quote(Rootfs)).Append(',');
+        Property(b, "pid").Append(Pid.ToString(CultureInfo.InvariantCulture)).Append(',');
+        Property(b, "pidStartTime").Append(PidStartTime.ToString(CultureInfo.InvariantCulture)).Append(',');
+        Property(b, "created").Append(Quote(Created.ToString("O", CultureInfo.InvariantCulture))).Append(',');
+        Property(b, "status").Append(Quote(Status)).Append(',');
+        Property(b, "cgroupsPath").Append(Quote(CgroupsPath)).Append(',');
+        Property(b, "newNamespaces").Append(NewNamespaces.ToString(CultureInfo.InvariantCulture)).Append(',');
+        Property(b, "terminal").Append(Terminal ? "true" : "false");
+        if (Annotations is not null)
         {
-            w.WriteStartObject();
-            w.WriteString("id", Id);
-            w.WriteString("bundle", Bundle);
-            w.WriteString("rootfs", Rootfs);
-            w.WriteNumber("pid", Pid);
-            w.WriteNumber("pidStartTime", PidStartTime);
-            w.WriteString("created", Created);
-            w.WriteString("status", Status);
-            w.WriteString("cgroupsPath", CgroupsPath);
-            w.WriteNumber("newNamespaces", NewNamespaces);
-            w.WriteBoolean("terminal", Terminal);
-            if (Annotations is not null)
+            b.Append(',');
+            Property(b, "annotations").Append('{');
+            bool first = true;
+            foreach (var (k, v) in Annotations)
             {
-                w.WriteStartObject("annotations");
-                foreach (var (k, v) in Annotations) w.WriteString(k, v);
-                w.WriteEndObject();
+                if (!first) b.Append(',');
+                first = false;
+                b.Append(Quote(k)).Append(':').Append(Quote(v));
             }
-            w.WriteEndObject();
+            b.Append('}');
         }
-        return buffer.WrittenSpan.ToArray();
+        return Encoding.UTF8.GetBytes(b.Append('}').ToString());
+    }
+
+    private static StringBuilder Property(StringBuilder b, string name) => b.Append('"').Append(name).Append("\":");
+
+    /// <summary>A JSON string literal: quotes, backslashes and control characters escaped, the rest as is.</summary>
+    internal static string Quote(string s)
+    {
+        var b = new StringBuilder(s.Length + 2).Append('"');
+        foreach (char c in s)
+        {
+            switch (c)
+            {
+                case '"': b.Append("\\\""); break;
+                case '\\': b.Append("\\\\"); break;
+                case '\n': b.Append("\\n"); break;
+                case '\r': b.Append("\\r"); break;
+                case '\t': b.Append("\\t"); break;
+                case < ' ': b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: b.Append(c); break;
+            }
+        }
+        return b.Append('"').ToString();
     }
 
     public static ContainerRecord FromJson(ReadOnlySpan<byte> json)

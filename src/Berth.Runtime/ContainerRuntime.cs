@@ -23,6 +23,11 @@ public sealed class CreateOptions
     public int ConsoleSocketFd { get; init; } = -1;
     /// <summary>Use <see cref="ConsoleSocketFd"/> only when process.terminal is true (run's own pty proxy).</summary>
     public bool ConsoleOnlyIfTerminal { get; init; }
+    /// <summary>
+    /// Called with the init's pid once it is spawned and has its config, while it boots and mounts:
+    /// the caller's own setup (run's signal forwarding) is then off the start's critical path.
+    /// </summary>
+    public Action<int>? WhileInitBoots { get; set; }
 }
 
 /// <summary>
@@ -194,6 +199,7 @@ public sealed partial class ContainerRuntime(string root)
             close(childEnd);
             toClose.Remove(childEnd);
             StartupTrace.Mark("create: init executed, config sent");
+            o.WhileInitBoots?.Invoke(child.Pid);
             while (true)
             {
                 var msg = sync.Receive() ?? throw new RuntimeException("container init exited before it was created" + ExitNote(child.Pid));
@@ -322,8 +328,8 @@ public sealed partial class ContainerRuntime(string root)
         }
         finally { close(fd); }
         File.Delete(fifo);
+        // Nothing to save: "running" is what a live init without its exec fifo is (StatusOf).
         r.Status = Status.Running;
-        Store.Save(r);
         var spec = LoadSpec(id);
         try { Hooks.Run(spec.Hooks?.Poststart, StateOf(r, spec, Status.Running), "poststart"); }
         catch (RuntimeException e) { Console.Error.WriteLine($"warning: {e.Message}"); }

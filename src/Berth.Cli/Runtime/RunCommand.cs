@@ -25,29 +25,37 @@ public static class RunCommand
     public static int Execute(ContainerRuntime rt, Func<int, CreateOptions> options, bool hasConsoleSocket, bool detached, bool keep)
     {
         using var proxy = !hasConsoleSocket && !detached ? new TerminalProxy() : null;
-        var created = rt.Create(options(proxy?.ChildEnd ?? -1));
-        if (detached)
-        {
-            rt.Start(created.Id);
-            return 0;
-        }
-        if (created.Terminal && proxy is not null) proxy.Start();
-        using var forward = new SignalForwarder(created.Pid);
+        var createOptions = options(proxy?.ChildEnd ?? -1);
+        SignalForwarder? forward = null;
+        // Signals go to the container's process from when it exists; registering costs about a
+        // millisecond, spent while the init boots rather than after.
+        if (!detached) createOptions.WhileInitBoots = pid => forward = new SignalForwarder(pid);
         try
         {
-            rt.Start(created.Id);
+            var created = rt.Create(createOptions);
+            if (detached)
+            {
+                rt.Start(created.Id);
+                return 0;
+            }
+            if (created.Terminal && proxy is not null) proxy.Start();
+            try
+            {
+                rt.Start(created.Id);
+            }
+            catch
+            {
+                rt.Delete(created.Id, force: true);
+                throw;
+            }
+            StartupTrace.Mark("run: started");
+            int code = Libc.WaitForExit(created.Pid);
+            proxy?.DrainOutput();
+            StartupTrace.Mark("run: exited");
+            if (!keep) rt.Delete(created.Id, force: true);
+            StartupTrace.Mark("run: deleted");
+            return code;
         }
-        catch
-        {
-            rt.Delete(created.Id, force: true);
-            throw;
-        }
-        StartupTrace.Mark("run: started");
-        int code = Libc.WaitForExit(created.Pid);
-        proxy?.DrainOutput();
-        StartupTrace.Mark("run: exited");
-        if (!keep) rt.Delete(created.Id, force: true);
-        StartupTrace.Mark("run: deleted");
-        return code;
+        finally { forward?.Dispose(); }
     }
 }

@@ -68,9 +68,12 @@ public static class InitStage
         StartupTrace.Mark("init: mounts done");
 
         // prestart and createRuntime hooks run in the runtime's namespaces; the runtime answers "ok".
-        sync.Send(SyncChannel.Hooks);
-        var reply = sync.Receive();
-        if (reply?.Kind != SyncChannel.Ok) throw new RuntimeException(reply?.Payload is { Length: > 0 } p ? p : "runtime stopped before the hooks ran");
+        if (spec.Hooks is { Prestart.Count: > 0 } or { CreateRuntime.Count: > 0 })
+        {
+            sync.Send(SyncChannel.Hooks);
+            var reply = sync.Receive();
+            if (reply?.Kind != SyncChannel.Ok) throw new RuntimeException(reply?.Payload is { Length: > 0 } p ? p : "runtime stopped before the hooks ran");
+        }
 
         var state = new State { Id = config.Id, Status = Status.Created, Pid = getpid(), Bundle = config.Bundle, Annotations = spec.Annotations };
         Hooks.Run(spec.Hooks?.CreateContainer, state, "createContainer");
