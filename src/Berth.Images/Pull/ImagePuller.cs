@@ -25,6 +25,7 @@ public sealed class ImagePuller(ImageStorage storage, RegistryClient? registry)
     {
         if (registry is null) throw new InvalidOperationException("pulling needs a registry client");
         reference = reference.WithDefaultTag();
+        storage.Snapshots.SpreadSnapshots();   // stores made before the hint existed get it here
         var top = await registry.GetManifestAsync(reference, reference.ManifestReference, ct).ConfigureAwait(false);
         progress?.Invoke(new PullProgress(null, PullStatus.Resolved, Detail: $"{reference.Tag ?? reference.Digest}: Pulling from {reference.Path}"));
         return await StoreAsync(reference, top, platform, progress, ct).ConfigureAwait(false);

