@@ -84,6 +84,18 @@ public static partial class Libc
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statx(int dirfd, string path, int flags, uint mask, out Statx statxbuf);
 
+    /// <summary>The type (S_IFDIR, S_IFLNK, ...) of what is at <paramref name="path"/>, 0 if nothing is; one statx.</summary>
+    public static uint FileTypeAt(string path, bool followSymlink) =>
+        statx(AT_FDCWD, path, followSymlink ? 0 : AT_SYMLINK_NOFOLLOW, STATX_TYPE, out var st) == 0 ? st.Type : 0;
+
+    /// <summary>A symlink's target, or null if <paramref name="path"/> is not a readable symlink.</summary>
+    public static unsafe string? ReadLinkOrNull(string path)
+    {
+        byte* buffer = stackalloc byte[4096];
+        nint n = readlinkat(AT_FDCWD, path, buffer, 4096);
+        return n < 0 || n >= 4096 ? null : System.Text.Encoding.UTF8.GetString(buffer, (int)n);
+    }
+
     private const ulong STATX_ATTR_MOUNT_ROOT = 0x2000;
 
     /// <summary>Whether a mount's root is at <paramref name="path"/> (statx's mount-root attribute, Linux 5.8+; no symlink followed).</summary>

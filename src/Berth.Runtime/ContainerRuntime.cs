@@ -65,12 +65,21 @@ public sealed partial class ContainerRuntime(string root)
     /// </summary>
     public static string InitExe { get; } = ChooseInitExe();
 
+    /// <summary>
+    /// The smallest binary beside this one that runs the init stage (NativeAOT start-up grows with
+    /// the binary, and the init's is on every start's critical path): berth-init, else
+    /// berth-runtime, else this one.
+    /// </summary>
     private static string ChooseInitExe()
     {
         string self = SelfExe;
-        string sibling = Path.Combine(Path.GetDirectoryName(self) ?? "/", "berth-runtime");
-        // A symlink named berth-runtime pointing back at this binary is no gain; a real file is.
-        return sibling != self && File.Exists(sibling) && new FileInfo(sibling).LinkTarget is null ? sibling : self;
+        foreach (string name in (ReadOnlySpan<string>)["berth-init", "berth-runtime"])
+        {
+            string sibling = Path.Combine(Path.GetDirectoryName(self) ?? "/", name);
+            // A symlink pointing back at this binary is no gain; a real file is.
+            if (sibling != self && File.Exists(sibling) && new FileInfo(sibling).LinkTarget is null) return sibling;
+        }
+        return self;
     }
 
     public ContainerRecord Create(CreateOptions o)
@@ -104,7 +113,6 @@ public sealed partial class ContainerRuntime(string root)
         var toClose = new List<int>();
         try
         {
-            StateStore.WriteAtomic(Path.Combine(Store.DirOf(o.Id), "config.json"), configBytes);
             string fifo = Store.FifoOf(o.Id);
             if (mkfifo(fifo, 0b110_010_010 /* 0622 */) < 0) Errno.Throw($"mkfifo {fifo}");
             // 0622 past the umask: the init may run as a user namespace's root, an "other" here.
@@ -162,6 +170,8 @@ public sealed partial class ContainerRuntime(string root)
                 FdMap = fdMap,
             });
             StartupTrace.Mark("create: spawned");
+            // Later commands (start, exec, delete) read the config from here; written while the init boots.
+            StateStore.WriteAtomic(Path.Combine(Store.DirOf(o.Id), "config.json"), configBytes);
             record.Pid = child.Pid;
             record.PidStartTime = ProcStat.Read(child.Pid)?.StartTime ?? 0;
 

@@ -178,15 +178,17 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public void TheInitStageRunsFromTheSmallRuntimeBinary()
+    public void TheInitStageRunsFromTheInitBinary()
     {
-        string small = Path.Combine(Path.GetDirectoryName(BerthBinary.PathToBinary)!, "berth-runtime");
+        string dir = Path.GetDirectoryName(BerthBinary.PathToBinary)!;
+        string small = Path.Combine(dir, "berth-runtime"), init = Path.Combine(dir, "berth-init");
         Assert.True(File.Exists(small) && new FileInfo(small).LinkTarget is null, "scripts/build.sh makes out/berth-runtime, a binary of its own");
+        Assert.True(File.Exists(init) && new FileInfo(init).LinkTarget is null, "scripts/build.sh makes out/berth-init, a binary of its own");
         using var s = new RuntimeSession();
         using var b = new Bundle("true");
         string id = s.Create(b);
         // Until start, the container's PID 1 is the init stage, waiting on the exec fifo.
-        Assert.Equal(small, File.ResolveLinkTarget($"/proc/{s.Pid(id)}/exe", returnFinalTarget: false)!.FullName);
+        Assert.Equal(init, File.ResolveLinkTarget($"/proc/{s.Pid(id)}/exe", returnFinalTarget: false)!.FullName);
         s.Runtime("delete", "--force", id).Ok();
 
         // The small binary is a complete OCI runtime on its own.

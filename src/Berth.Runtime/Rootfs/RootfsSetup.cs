@@ -164,7 +164,8 @@ public sealed class RootfsSetup(InitConfig config, Spec spec)
     {
         if (isDir)
         {
-            if (File.Exists(dest) && !Directory.Exists(dest)) return; // mounting a dir over a file: let mount(2) refuse it
+            // Usually there already: one statx. A file there: let mount(2) refuse a directory over it.
+            if (Libc.FileTypeAt(dest, followSymlink: true) != 0) return;
             Directory.CreateDirectory(dest);
             return;
         }
