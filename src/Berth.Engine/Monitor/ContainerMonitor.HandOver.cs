@@ -1,7 +1,6 @@
 using System.Globalization;
 using Berth.Engine.Logs;
 using Berth.Linux;
-using Berth.Runtime;
 using static Berth.Linux.Libc;
 
 namespace Berth.Engine.Monitor;
@@ -43,7 +42,9 @@ public sealed partial class ContainerMonitor
         _log?.Dispose();   // the new process opens the log again (O_APPEND: it goes on where this one stopped)
         foreach (int fd in fds) if (fd >= 0) fcntl(fd, 2 /* F_SETFD */, 0);
         StartupTrace.Mark("monitor: handing over");
-        execve(ContainerRuntime.SelfExe, argv, envp);
+        // This very binary, even if the file at its path was replaced since (an upgrade): the
+        // hand-over's command line is a contract between two copies of the same build.
+        execve("/proc/self/exe", argv, envp);
         // Still here: carry on in this process.
         foreach (int fd in fds) if (fd >= 0) fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
         if (_log is not null) _log = new JsonFileLog(_log.FilePath, _log.MaxSize, _log.MaxFiles);

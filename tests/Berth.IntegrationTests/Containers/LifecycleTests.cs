@@ -121,8 +121,9 @@ public sealed class LifecycleTests(EngineStore store) : IClassFixture<EngineStor
     {
         string id = store.IdOf(name);
         int monitor = int.Parse(File.ReadAllText(Path.Combine(store.RunRoot, "containers", id, "monitor.pid")));
-        RunTests.WaitFor(() => File.ReadAllText($"/proc/{monitor}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries).Length > 6);
-        Assert.Equal("berth-monitor", File.ReadAllText($"/proc/{monitor}/comm").Trim());
+        // The new image names itself berth-monitor a few milliseconds after its exec.
+        RunTests.WaitFor(() => File.ReadAllText($"/proc/{monitor}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries).Length > 6
+            && File.ReadAllText($"/proc/{monitor}/comm").Trim() == "berth-monitor");
         return monitor;
     }
 
@@ -160,5 +161,22 @@ public sealed class LifecycleTests(EngineStore store) : IClassFixture<EngineStor
             RunTests.WaitFor(() => !Directory.Exists($"/proc/{monitor}"));
         }
         finally { store.Berth("rm", "-f", "relaunch").Ok(); }
+    }
+
+    [Fact]
+    public void AMonitorThatHandedOverRunsHealthchecks()
+    {
+        // Checks 1.5 s apart leave the monitor quiet long enough to hand over between them.
+        store.Berth("run", "-d", "--name", "checked", "--health-cmd", "test -e /tmp/ok", "--health-interval", "1500ms", "--health-retries", "1",
+            "busybox", "sh", "-c", "sleep 4; touch /tmp/ok; exec sleep 600").Ok();
+        try
+        {
+            int monitor = HandedOverMonitor("checked");
+            RunTests.WaitFor(() => store.Inspect("checked", "{{.State.Health.Status}}") == "unhealthy", 15_000);
+            RunTests.WaitFor(() => store.Inspect("checked", "{{.State.Health.Status}}") == "healthy", 15_000);
+            Assert.Equal(monitor, int.Parse(File.ReadAllText(Path.Combine(store.RunRoot, "containers", store.IdOf("checked"), "monitor.pid"))));
+            Assert.True(Directory.Exists($"/proc/{monitor}"));
+        }
+        finally { store.Berth("rm", "-f", "checked").Ok(); }
     }
 }
