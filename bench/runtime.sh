@@ -5,10 +5,14 @@
 #   3. peak RSS of the runtime process tree for `run` (GNU time's "Maximum resident set size")
 # crun refuses this host's hybrid cgroup layout while /sys/fs/cgroup/unified has controllers, so
 # the whole benchmark runs in a private mount namespace without that mount — the same for all three.
-# Env: RUNS (40), WARMUP (5), RSS_RUNS (9), OUT (bench/results).
+# The timed runs are split into ROUNDS hyperfine runs, each with the three runtimes in a rotated
+# order, and each runtime's samples pooled: this machine's speed drifts by 15-20% within a minute
+# (one run here: runc's first 20 samples 78-98 ms, its last 20 66-75 ms), so one hyperfine run,
+# which times all of one runtime before the next, compares phases of the machine as much as runtimes.
+# Env: RUNS (42 per runtime), ROUNDS (6: each order twice), WARMUP (3, before each round), RSS_RUNS (9), OUT (bench/results).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-40} WARMUP=${WARMUP:-5} RSS_RUNS=${RSS_RUNS:-9}
+RUNS=${RUNS:-42} ROUNDS=${ROUNDS:-6} WARMUP=${WARMUP:-3} RSS_RUNS=${RSS_RUNS:-9}
 OUT=${OUT:-$here/bench/results}
 
 if [ -z "${_BERTH_BENCH_NS:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
@@ -88,15 +92,33 @@ done
 mkdir -p "$OUT"
 echo "== versions"; "$here/out/berth" --version; runc --version | head -1; crun --version | head -1
 
-echo "== 1) run of /bin/true"
-args=()
-for n in "${names[@]}"; do args+=(-n "$n run" "env BUNDLE=$(bundle "$n" true) $work/run.sh ${CMD[$n]}"); done
-hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/run.json" "${args[@]}"
+# rounds TEST: ROUNDS hyperfine runs of the three runtimes, the order rotated each round; the
+# samples pooled into $OUT/TEST.json (per command: every time, and their median).
+rounds() {
+  local test=$1 r k n order=() args=()
+  for ((r = 0; r < ROUNDS; r++)); do
+    order=()
+    for ((k = 0; k < ${#names[@]}; k++)); do order+=("${names[$(((k + r) % ${#names[@]}))]}"); done
+    args=()
+    for n in "${order[@]}"; do
+      case $test in
+        run) args+=(-n "$n run" "env BUNDLE=$(bundle "$n" true) $work/run.sh ${CMD[$n]}") ;;
+        createstart) args+=(--prepare "$work/clean.sh ${CMD[$n]}" -n "$n create+start" "env BUNDLE=$(bundle "$n" sleep) $work/createstart.sh ${CMD[$n]}") ;;
+      esac
+    done
+    echo "-- round $((r + 1)) of $ROUNDS: ${order[*]}"
+    hyperfine -N --style basic --warmup "$WARMUP" --runs $((RUNS / ROUNDS)) --export-json "$work/$test-$r.json" "${args[@]}" | grep -E '^Benchmark|Time \(mean'
+  done
+  jq -s 'def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    {results: [map(.results[]) | group_by(.command)[] | {command: .[0].command, times: map(.times[])} | .median = (.times | median)]}' \
+    "$work/$test"-*.json >"$OUT/$test.json"
+}
 
-echo "== 2) create + start of a sleeping container"
-args=()
-for n in "${names[@]}"; do args+=(--prepare "$work/clean.sh ${CMD[$n]}" -n "$n create+start" "env BUNDLE=$(bundle "$n" sleep) $work/createstart.sh ${CMD[$n]}"); done
-hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/createstart.json" "${args[@]}"
+echo "== 1) run of /bin/true ($RUNS runs each, in $ROUNDS rounds)"
+rounds run
+
+echo "== 2) create + start of a sleeping container ($RUNS runs each, in $ROUNDS rounds)"
+rounds createstart
 for n in "${names[@]}"; do "$work/clean.sh" ${CMD[$n]}; done
 
 echo "== 3) peak RSS of run (KiB, median of $RSS_RUNS)"
