@@ -339,7 +339,6 @@ public sealed partial class ContainerRuntime(string root)
         finally { close(fd); }
         File.Delete(fifo);
         // Nothing to save: "running" is what a live init without its exec fifo is (StatusOf).
-        r.Status = Status.Running;
         var spec = LoadSpec(id);
         try { Hooks.Run(spec.Hooks?.Poststart, StateOf(r, spec, Status.Running), "poststart"); }
         catch (RuntimeException e) { Console.Error.WriteLine($"warning: {e.Message}"); }

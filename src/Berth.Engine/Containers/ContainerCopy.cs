@@ -336,11 +336,12 @@ public sealed partial class ContainerEngine
     {
         foreach (var m in c.Mounts.Where(m => m.Type is "bind" or "volume").OrderBy(m => m.Destination.Count(ch => ch == '/')))
         {
-            if (Libc.statx(Libc.AT_FDCWD, m.Source, 0, Libc.STATX_TYPE, out var source) != 0) continue;
+            uint sourceType = Libc.FileTypeAt(m.Source, followSymlink: true);
+            if (sourceType == 0) continue;
             int target = ScopedPath.Open(rootFd, m.Destination, Libc.O_PATH, ScopedPath.InRoot);
             if (target < 0 && Marshal.GetLastPInvokeError() == Errno.ENOENT)
             {
-                MakeMountPoint(rootFd, m.Destination, source.Type == Libc.S_IFDIR);
+                MakeMountPoint(rootFd, m.Destination, sourceType == Libc.S_IFDIR);
                 target = ScopedPath.Open(rootFd, m.Destination, Libc.O_PATH, ScopedPath.InRoot);
             }
             if (target < 0) continue;

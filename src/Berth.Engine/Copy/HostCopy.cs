@@ -21,9 +21,9 @@ public static class HostCopy
     {
         string dir = CopyPaths.Dir(CopyPaths.Clean(path));
         if (dir is not ("" or ".") && !Path.Exists(dir)) throw new CopyException($"invalid output path: directory \"{dir}\" does not exist");
-        if (Libc.statx(Libc.AT_FDCWD, path, 0, Libc.STATX_TYPE, out var st) != 0) return;
-        if (st.Type is Libc.S_IFDIR or Libc.S_IFREG) return;
-        string got = st.Type is Libc.S_IFCHR or Libc.S_IFBLK ? "got a device" : "got an irregular file";
+        uint type = Libc.FileTypeAt(path, followSymlink: true);
+        if (type is 0 or Libc.S_IFDIR or Libc.S_IFREG) return;
+        string got = type is Libc.S_IFCHR or Libc.S_IFBLK ? "got a device" : "got an irregular file";
         throw new CopyException($"invalid output path: \"{path}\" must be a directory or a regular file: {got}");
     }
 

@@ -32,6 +32,20 @@ public sealed class PullTests
         Assert.False(Directory.Exists(merged), "unmount leaves the mount point");
     }
 
+    [Ext4Fact]
+    public void SnapshotsAreSpreadOverBlockGroups()
+    {
+        using var store = new TempStore();
+        string snapshots = Path.Combine(store.Root, "snapshots");
+        Directory.CreateDirectory(snapshots);   // as in a store made before the flag: the pull sets it
+        store.Berth("pull", "-q", $"{Reg}/busybox:latest").Ok();
+        var psi = new System.Diagnostics.ProcessStartInfo("lsattr", ["-d", snapshots]) { RedirectStandardOutput = true };
+        using var lsattr = System.Diagnostics.Process.Start(psi)!;
+        string flags = lsattr.StandardOutput.ReadToEnd().Split(' ')[0];
+        lsattr.WaitForExit();
+        Assert.Contains('T', flags);   // ext4's "top of directory hierarchies"
+    }
+
     [Fact]
     public void PlatformSelectsTheIndexEntry()
     {
@@ -137,5 +151,21 @@ public sealed class PullTests
         var wrong = other.Berth("pull", $"{Reg}/busybox@sha256:{new string('0', 64)}");
         Assert.Equal(1, wrong.ExitCode);
         Assert.Single(wrong.Stderr.Trim().Split('\n'));
+    }
+}
+
+/// <summary>A test of an ext2/3/4 behaviour: skipped with the reason where the temporary folder is on another file system.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class Ext4FactAttribute : FactAttribute
+{
+    public Ext4FactAttribute()
+    {
+        int fd = Berth.Linux.Libc.open(Path.GetTempPath(), Berth.Linux.Libc.O_RDONLY | Berth.Linux.Libc.O_DIRECTORY | Berth.Linux.Libc.O_CLOEXEC);
+        try
+        {
+            if (fd < 0 || Berth.Linux.Libc.fstatfs(fd, out var st) != 0 || st.f_type != 0xEF53)
+                Skip = $"requires an ext2/3/4 file system under {Path.GetTempPath()}";
+        }
+        finally { if (fd >= 0) Berth.Linux.Libc.close(fd); }
     }
 }
