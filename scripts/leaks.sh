@@ -11,7 +11,9 @@ c=$(printf '%s' "$cg" | grep -c .)
 [ "$c" -gt 0 ] && left+=("$c cgroup folder(s) of berth: $(echo "$cg" | head -3 | tr '\n' ' ')")
 p=$(ps -eo pid=,args= | grep -E 'berth (init|runtime)|berth-runtime |berth-test|berth-img-test' | grep -v grep | wc -l)
 [ "$p" -gt 0 ] && left+=("$p berth process(es)")
-mon=$(ps -eo comm= | grep -c '^berth-monitor$'); [ "$mon" -gt 0 ] && left+=("$mon container monitor(s) (berth-monitor)")
+# A monitor that has exited and waits to be reaped (state Z) holds nothing but its pid; its parent,
+# once the CLI that spawned it is gone, is the machine's init, which reaps in its own time.
+mon=$(ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "berth-monitor"' | wc -l); [ "$mon" -gt 0 ] && left+=("$mon container monitor(s) (berth-monitor)")
 v=$(find /var/tmp -maxdepth 1 -name 'berth-ctr-test-*' 2>/dev/null | wc -l); [ "$v" -gt 0 ] && left+=("$v /var/tmp/berth-ctr-test-* folder(s)")
 s=$(find /tmp -maxdepth 1 \( -name 'berth-test-*' -o -name 'berth-img-test-*' \) 2>/dev/null | wc -l); [ "$s" -gt 0 ] && left+=("$s /tmp/berth-test-* or berth-img-test-* folder(s)")
 # The tests' registries (tests/fixtures/registry.sh) are stopped when their tests end.
